@@ -1,0 +1,150 @@
+"""The per-time-step equations of PyTorch's recurrent cells, run one direction of one layer at a time.
+
+Notation (PyTorch's, see the docs of ``torch.nn.LSTM``/``GRU``/``RNN``); H is the hidden size, P the
+LSTM projection size (P = H when there is no projection), B the batch, T the sequence length:
+
+LSTM  (``weight_ih`` stacks W_ii|W_if|W_ig|W_io, shape (4H, I))::
+
+    i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+    f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+    g_t = tanh   (W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+    o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+    c_t = f_t * c_{t-1} + i_t * g_t
+    h_t = o_t * tanh(c_t)              (with proj_size P: h_t = W_hr (o_t * tanh(c_t)), size P)
+
+GRU  (``weight_ih`` stacks W_ir|W_iz|W_in, shape (3H, I))::
+
+    r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+    z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+    n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))     # r multiplies the hidden bias too
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+RNN::
+
+    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)          (or relu)
+
+The input projection ``W_ih x + b_ih`` is computed for all steps at once (one matmul); the loop does one
+matmul per step. Arithmetic follows ATen's CPU cells (e.g. GRU's ``h = n + z * (h - n)``) so the trace
+agrees with the module to rounding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+GATE_NAMES: dict[str, tuple[str, ...]] = {
+    "LSTM": ("i", "f", "g", "o"),
+    "GRU": ("r", "z", "n"),
+    "RNN_TANH": (),
+    "RNN_RELU": (),
+}
+#: Row blocks of weight_ih / weight_hh, in PyTorch's stacking order (a vanilla RNN has one block, "h").
+WEIGHT_BLOCKS: dict[str, tuple[str, ...]] = {**GATE_NAMES, "RNN_TANH": ("h",), "RNN_RELU": ("h",)}
+
+_CELL_KINDS = {nn.LSTMCell: "LSTM", nn.GRUCell: "GRU"}
+
+
+def kind_of(module: nn.Module) -> str:
+    """'LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU' for a supported module or cell; TypeError otherwise."""
+    if isinstance(module, nn.RNNBase):
+        if module.mode in ("LSTM", "GRU", "RNN_TANH", "RNN_RELU"):
+            return module.mode
+    elif isinstance(module, (nn.LSTMCell, nn.GRUCell)):
+        return _CELL_KINDS[type(module)]
+    elif isinstance(module, nn.RNNCell):
+        return "RNN_TANH" if module.nonlinearity == "tanh" else "RNN_RELU"
+    raise TypeError(
+        "rnnviz.trace expects a torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell, "
+        f"got {type(module).__name__}"
+    )
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """The module's own parameters for one layer and direction (views, never copies)."""
+
+    w_ih: torch.Tensor  # (G*H, I_layer)
+    w_hh: torch.Tensor  # (G*H, P)
+    b_ih: torch.Tensor | None  # (G*H,)
+    b_hh: torch.Tensor | None  # (G*H,)
+    w_hr: torch.Tensor | None  # (P, H), LSTM with proj_size only
+
+
+def layer_weights(module: nn.Module, layer: int = 0, direction: int = 0) -> LayerWeights:
+    """Read weight_ih_l{layer}[_reverse] and friends from a module (or weight_ih etc. from a Cell)."""
+    if isinstance(module, nn.RNNBase):
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+    else:
+        suffix = ""
+
+    def param(name: str) -> torch.Tensor | None:
+        value = getattr(module, name + suffix, None)
+        return None if value is None else value.detach()
+
+    return LayerWeights(param("weight_ih"), param("weight_hh"), param("bias_ih"), param("bias_hh"), param("weight_hr"))
+
+
+@dataclass(frozen=True)
+class DirectionRecord:
+    """Everything one direction of one layer computed; time-major, row t belongs to input position t."""
+
+    input_term: torch.Tensor  # (T, B, G*H)  W_ih x_t + b_ih
+    hidden_term: torch.Tensor  # (T, B, G*H)  W_hh h_{t-1} + b_hh
+    gates: torch.Tensor  # (T, B, G*H)  post-activation gates (G = 0 for a vanilla RNN)
+    h: torch.Tensor  # (T, B, P)    hidden state after step t
+    c: torch.Tensor | None  # (T, B, H)  LSTM cell state after step t
+    h_unprojected: torch.Tensor | None  # (T, B, H)  o_t * tanh(c_t), LSTM with proj_size only
+    h0: torch.Tensor  # (B, P)
+    c0: torch.Tensor | None  # (B, H)
+
+
+def run_direction(
+    kind: str,
+    weights: LayerWeights,
+    xs: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor | None,
+    reverse: bool,
+) -> DirectionRecord:
+    """Run one direction of one layer over ``xs`` (T, B, I) from state h0 (B, P) [and c0 (B, H)]."""
+    steps, batch = xs.shape[0], xs.shape[1]
+    gate_width = weights.w_ih.shape[0]  # G*H
+    hidden = weights.w_hh.shape[0] // len(WEIGHT_BLOCKS[kind])
+    input_term = F.linear(xs, weights.w_ih, weights.b_ih)  # (T, B, G*H)
+    hidden_term = xs.new_empty(steps, batch, gate_width)
+    gates = xs.new_empty(steps, batch, gate_width if GATE_NAMES[kind] else 0)
+    hs = xs.new_empty(steps, batch, h0.shape[-1])
+    cs = xs.new_empty(steps, batch, hidden) if kind == "LSTM" else None
+    unprojected = xs.new_empty(steps, batch, hidden) if weights.w_hr is not None else None
+    h, c = h0, c0
+    for t in (reversed(range(steps)) if reverse else range(steps)):
+        gh = F.linear(h, weights.w_hh, weights.b_hh)  # (B, G*H)
+        hidden_term[t] = gh
+        if kind == "LSTM":
+            pre = gh + input_term[t]
+            gate_t = gates[t]
+            torch.sigmoid(pre, out=gate_t)
+            gate_t[:, 2 * hidden : 3 * hidden] = torch.tanh(pre[:, 2 * hidden : 3 * hidden])
+            i, f, g, o = gate_t.chunk(4, 1)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            if unprojected is not None:
+                unprojected[t] = h
+                h = F.linear(h, weights.w_hr)
+            cs[t] = c
+        elif kind == "GRU":
+            gi_r, gi_z, gi_n = input_term[t].chunk(3, 1)
+            gh_r, gh_z, gh_n = gh.chunk(3, 1)
+            r = torch.sigmoid(gh_r + gi_r)
+            z = torch.sigmoid(gh_z + gi_z)
+            n = torch.tanh(gi_n + gh_n * r)
+            gates[t] = torch.cat((r, z, n), 1)
+            h = n + z * (h - n)  # == (1 - z) * n + z * h_{t-1}
+        else:
+            pre = gh + input_term[t]
+            h = torch.tanh(pre) if kind == "RNN_TANH" else torch.relu(pre)
+        hs[t] = h
+    return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0)
