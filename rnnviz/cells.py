@@ -75,10 +75,7 @@ class LayerWeights:
 
 def layer_weights(module: nn.Module, layer: int = 0, direction: int = 0) -> LayerWeights:
     """Read weight_ih_l{layer}[_reverse] and friends from a module (or weight_ih etc. from a Cell)."""
-    if isinstance(module, nn.RNNBase):
-        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-    else:
-        suffix = ""
+    suffix = (f"_l{layer}" + ("_reverse" if direction == 1 else "")) if isinstance(module, nn.RNNBase) else ""
 
     def param(name: str) -> torch.Tensor | None:
         value = getattr(module, name + suffix, None)

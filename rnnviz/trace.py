@@ -64,6 +64,14 @@ class Trace:
         """True when the trace agrees with the module's own forward within ``tolerance``."""
         return self.max_abs_error <= self.tolerance
 
+    def check_summary(self) -> str:
+        """One line for a badge, e.g. 'matches torch.nn.LSTM forward: max |Δ| = 2.4e-08 (tolerance 1e-05, ...)'."""
+        verdict = "matches" if self.matches else "DOES NOT match"
+        return (
+            f"{verdict} torch.nn.{self.geometry.name} forward: max |Δ| = {self.max_abs_error:.1e} "
+            f"(tolerance {self.tolerance:.0e}, {self.math})"
+        )
+
     def record(self, layer: int = 0, direction: int = 0) -> DirectionRecord:
         """The raw record of one layer and direction; raises a clear IndexError for a bad selection."""
         if (layer, direction) not in self.records:
@@ -88,7 +96,10 @@ class Trace:
         return self._block(self.record(layer, direction).gates, name)
 
     def gate_terms(self, name: str, layer: int = 0, direction: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W_i· x_t + b_i·, W_h· h_{t-1} + b_h·) for gate ``name`` ('h' for a vanilla RNN), each (seq, batch, hidden)."""
+        """(W_i· x_t + b_i·, W_h· h_{t-1} + b_h·) for gate ``name``, each (seq, batch, hidden).
+
+        For a vanilla RNN the name is 'h'.
+        """
         rec = self.record(layer, direction)
         return self._block(rec.input_term, name), self._block(rec.hidden_term, name)
 
@@ -148,7 +159,7 @@ def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
         output=output,
         h_n=h_n,
         c_n=c_n,
-        max_abs_error=max(max_abs_difference(a, b) for a, b in zip(ours, reference)),
+        max_abs_error=max(max_abs_difference(a, b) for a, b in zip(ours, reference, strict=True)),
         tolerance=tolerance,
         math=math,
         nonfinite=find_first_nonfinite(module, kind, geo, layer_inputs, records),

@@ -1,0 +1,66 @@
+# rnnviz: `make run` starts the app, `make test` runs everything CI runs. Both set up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+PORT   ?= 8501
+CHROMIUM ?= /usr/bin/chromium
+# pip notes about optional local package folders are noise here; real errors still fail the step.
+PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" ; test $${PIPESTATUS[0]} -eq 0
+
+SHELL := /bin/bash
+
+.PHONY: run test lint unit app browser bench chromium install install-dev clean
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.installed-dev chromium lint
+	$(PY) -m pytest tests
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+unit: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/unit
+
+app: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/app
+
+browser: $(VENV)/.installed-dev chromium
+	$(PY) -m pytest tests/browser
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/bench_trace.py
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --upgrade pip $(PIP_FILTER)
+	$(PIP) install -r requirements.txt $(PIP_FILTER)
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install -r requirements-dev.txt $(PIP_FILTER)
+	touch $@
+
+# Browser tests and PNG/SVG export (kaleido) use Debian's chromium; playwright cannot download browsers here.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium (needed by the browser tests and image export)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+		|| { echo "apt-get could not install chromium"; exit 1; }; \
+	else \
+		echo "chromium is missing at $(CHROMIUM) and cannot be installed without root:"; \
+		echo "  sudo apt-get install -y chromium   (or set CHROMIUM=/path/to/chromium)"; exit 1; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

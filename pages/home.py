@@ -1,0 +1,41 @@
+"""Overview: pick a model, see its hidden state over time, and the proof that the numbers are PyTorch's."""
+import streamlit as st
+
+from rnnviz.figures import unit_time_heatmap
+from rnnviz.spec import torch_constructor
+from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
+from rnnviz.ui.results import cached_traced_run, check_badge, figure_downloads
+
+st.title("rnnviz: see inside a real recurrent network")
+st.write(
+    "Every number here comes from a real `torch.nn` module, re-run one time step at a time by "
+    "`rnnviz.trace` and checked against the module's own forward pass. Choose a model and an input in "
+    "the sidebar; the **Step through** page then shows every gate and equation."
+)
+
+model_spec = model_spec_sidebar()
+inputs = input_spec_sidebar()
+if model_spec is None or inputs is None:
+    st.stop()
+input_spec, seed = inputs
+
+trace = cached_traced_run(model_spec, input_spec, seed)
+st.code(f"module = {torch_constructor(model_spec)}", language="python")
+check_badge(trace)
+
+geometry = trace.geometry
+columns = st.columns(3)
+layer = columns[0].selectbox("Layer", range(geometry.num_layers), key="home.layer")
+direction = columns[1].selectbox(
+    "Direction", range(geometry.num_directions), format_func=["forward", "reverse"].__getitem__, key="home.direction"
+)
+batch_item = columns[2].selectbox("Batch item", range(trace.batch_size), key="home.batch")
+
+for name in trace.state_names:
+    values = trace.state(name, layer, direction)[:, batch_item].numpy()  # (T, size)
+    label = {"h": "hidden state h_t", "c": "cell state c_t", "h_unprojected": "o_t * tanh(c_t), before projection"}
+    fig = unit_time_heatmap(
+        values, quantity=name, title=f"{label[name]} — layer {layer}, {['forward', 'reverse'][direction]}"
+    )
+    st.plotly_chart(fig, key=f"home.heatmap.{name}")
+    figure_downloads(fig, f"{name}_layer{layer}_dir{direction}", key=f"home.{name}")
