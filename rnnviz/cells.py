@@ -84,6 +84,10 @@ def layer_weights(module: nn.Module, layer: int = 0, direction: int = 0) -> Laye
     return LayerWeights(param("weight_ih"), param("weight_hh"), param("bias_ih"), param("bias_hh"), param("weight_hr"))
 
 
+#: Gate clamps for one layer and direction: gate name -> (value, input positions t where it is forced).
+Clamps = dict[str, tuple[float, frozenset[int]]]
+
+
 @dataclass(frozen=True)
 class DirectionRecord:
     """Everything one direction of one layer computed; time-major, row t belongs to input position t."""
@@ -96,6 +100,18 @@ class DirectionRecord:
     h_unprojected: torch.Tensor | None  # (T, B, H)  o_t * tanh(c_t), LSTM with proj_size only
     h0: torch.Tensor  # (B, P)
     c0: torch.Tensor | None  # (B, H)
+    weights: LayerWeights  # a snapshot of the parameters this record was computed with
+
+
+def _apply_clamps(kind: str, clamps: Clamps | None, t: int, gate_t: torch.Tensor, names: tuple[str, ...]) -> None:
+    """Force the gates ``names`` of step t (rows of ``gate_t``, (B, G*H)) to their clamped values, in place."""
+    if not clamps:
+        return
+    hidden = gate_t.shape[1] // len(GATE_NAMES[kind])
+    for name in names:
+        if name in clamps and t in clamps[name][1]:
+            k = GATE_NAMES[kind].index(name)
+            gate_t[:, k * hidden : (k + 1) * hidden] = clamps[name][0]
 
 
 def run_direction(
@@ -105,8 +121,12 @@ def run_direction(
     h0: torch.Tensor,
     c0: torch.Tensor | None,
     reverse: bool,
+    clamps: Clamps | None = None,
 ) -> DirectionRecord:
-    """Run one direction of one layer over ``xs`` (T, B, I) from state h0 (B, P) [and c0 (B, H)]."""
+    """Run one direction of one layer over ``xs`` (T, B, I) from state h0 (B, P) [and c0 (B, H)].
+
+    ``clamps`` (interventions only) force gates to fixed values at chosen steps before the states use them.
+    """
     steps, batch = xs.shape[0], xs.shape[1]
     gate_width = weights.w_ih.shape[0]  # G*H
     hidden = weights.w_hh.shape[0] // len(WEIGHT_BLOCKS[kind])
@@ -117,14 +137,15 @@ def run_direction(
     cs = xs.new_empty(steps, batch, hidden) if kind == "LSTM" else None
     unprojected = xs.new_empty(steps, batch, hidden) if weights.w_hr is not None else None
     h, c = h0, c0
-    for t in (reversed(range(steps)) if reverse else range(steps)):
+    for t in reversed(range(steps)) if reverse else range(steps):
         gh = F.linear(h, weights.w_hh, weights.b_hh)  # (B, G*H)
         hidden_term[t] = gh
+        gate_t = gates[t]  # (B, G*H), written in place
         if kind == "LSTM":
             pre = gh + input_term[t]
-            gate_t = gates[t]
             torch.sigmoid(pre, out=gate_t)
             gate_t[:, 2 * hidden : 3 * hidden] = torch.tanh(pre[:, 2 * hidden : 3 * hidden])
+            _apply_clamps(kind, clamps, t, gate_t, ("i", "f", "g", "o"))
             i, f, g, o = gate_t.chunk(4, 1)
             c = f * c + i * g
             h = o * torch.tanh(c)
@@ -133,15 +154,16 @@ def run_direction(
                 h = F.linear(h, weights.w_hr)
             cs[t] = c
         elif kind == "GRU":
-            gi_r, gi_z, gi_n = input_term[t].chunk(3, 1)
-            gh_r, gh_z, gh_n = gh.chunk(3, 1)
-            r = torch.sigmoid(gh_r + gi_r)
-            z = torch.sigmoid(gh_z + gi_z)
-            n = torch.tanh(gi_n + gh_n * r)
-            gates[t] = torch.cat((r, z, n), 1)
+            torch.sigmoid(gh[:, : 2 * hidden] + input_term[t, :, : 2 * hidden], out=gate_t[:, : 2 * hidden])
+            _apply_clamps(kind, clamps, t, gate_t, ("r", "z"))
+            r, z = gate_t[:, :hidden], gate_t[:, hidden : 2 * hidden]
+            gate_t[:, 2 * hidden :] = torch.tanh(input_term[t, :, 2 * hidden :] + gh[:, 2 * hidden :] * r)
+            _apply_clamps(kind, clamps, t, gate_t, ("n",))
+            n = gate_t[:, 2 * hidden :]
             h = n + z * (h - n)  # == (1 - z) * n + z * h_{t-1}
         else:
             pre = gh + input_term[t]
             h = torch.tanh(pre) if kind == "RNN_TANH" else torch.relu(pre)
         hs[t] = h
-    return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0)
+    snapshot = LayerWeights(*(None if w is None else w.clone() for w in vars(weights).values()))
+    return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0, snapshot)

@@ -1,10 +1,26 @@
-"""Turn figures and results into files: PNG/SVG (kaleido + chromium), standalone HTML."""
+"""Turn figures and results into files: PNG/SVG (kaleido + chromium), standalone HTML, CSV/NPZ, scripts."""
+
 from __future__ import annotations
 
+import io
+
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.signals import InputSpec
+from rnnviz.spec import ModelSpec, torch_constructor
+from rnnviz.trace import Trace
+
 IMAGE_FORMATS = ("png", "svg")
-MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv"}
+MIME_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "html": "text/html",
+    "csv": "text/csv",
+    "npz": "application/octet-stream",
+    "py": "text/x-python",
+}
 
 
 def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0) -> bytes:
@@ -17,3 +33,68 @@ def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"format must be one of png, svg, html; got {fmt!r}")
     return fig.to_image(format=fmt, scale=scale if fmt == "png" else 1.0)
+
+
+def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    """Every traced quantity as named numpy arrays: 'layer0.dir1.f' (seq, batch, hidden), 'output', 'h_n', ..."""
+    arrays = {"output": trace.output, "h_n": trace.h_n, "c_n": trace.c_n}
+    arrays = {name: value.numpy() for name, value in arrays.items() if value is not None}
+    arrays["x"] = trace.layer_input(0).numpy()  # (seq, batch, input), time-major
+    for layer, direction in trace.records:
+        for quantity in (*trace.gate_names, *trace.state_names):
+            values = (
+                trace.gate(quantity, layer, direction)
+                if quantity in trace.gate_names
+                else trace.state(quantity, layer, direction)
+            )
+            arrays[f"layer{layer}.dir{direction}.{quantity}"] = values.numpy()
+    return arrays
+
+
+def trace_npz(trace: Trace) -> bytes:
+    """``trace_arrays`` as a compressed .npz file (``numpy.load`` reads it back)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **trace_arrays(trace))
+    return buffer.getvalue()
+
+
+def trace_csv(trace: Trace) -> bytes:
+    """Long-format CSV, one row per value: t, layer, direction, batch, unit, quantity, value (time-major)."""
+    frames = []
+    for name, values in trace_arrays(trace).items():
+        if not name.startswith("layer"):
+            continue
+        layer, direction, quantity = name.split(".")
+        steps, batch, units = values.shape
+        t, b, u = np.meshgrid(np.arange(steps), np.arange(batch), np.arange(units), indexing="ij")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "t": t.ravel(),
+                    "layer": int(layer.removeprefix("layer")),
+                    "direction": int(direction.removeprefix("dir")),
+                    "batch": b.ravel(),
+                    "unit": u.ravel(),
+                    "quantity": quantity,
+                    "value": values.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).to_csv(index=False).encode("utf-8")
+
+
+def reproduce_snippet(model_spec: ModelSpec, input_spec: InputSpec, seed: int) -> str:
+    """A runnable Python script that builds the same model and input and traces them."""
+    return f'''"""Reproduces the rnnviz view: the same model, the same input, the same trace."""
+import rnnviz
+from rnnviz.signals import InputSpec, make_input
+from rnnviz.spec import DTYPES, ModelSpec, build_model
+
+model_spec = {model_spec!r}
+input_spec = {input_spec!r}
+module = build_model(model_spec, seed={seed})  # {torch_constructor(model_spec)} under torch.manual_seed({seed})
+x = make_input(input_spec, model_spec.input_size, model_spec.batch_first, DTYPES[model_spec.dtype])
+trace = rnnviz.trace(module, x)
+print(trace.check_summary())
+print("output", tuple(trace.output.shape), "h_n", tuple(trace.h_n.shape))
+'''

@@ -42,6 +42,12 @@ class ModelSpec:
             raise ValueError("; ".join(problems))
 
     @property
+    def mode(self) -> str:
+        """torch's ``module.mode`` (and ``Trace.kind``): 'LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU'."""
+        cls, nonlinearity = CELL_TYPES[self.cell]
+        return f"RNN_{nonlinearity.upper()}" if nonlinearity else cls.__name__
+
+    @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from rnnviz.call_args import CallArgs, Geometry, geometry, normalise
-from rnnviz.cells import GATE_NAMES, DirectionRecord, kind_of, layer_weights, run_direction
+from rnnviz.cells import GATE_NAMES, Clamps, DirectionRecord, kind_of, layer_weights, run_direction
 from rnnviz.numerics import FirstNonFinite, find_first_nonfinite, max_abs_difference, tolerance_for
 
 
@@ -39,6 +39,7 @@ class Trace:
     unbatched: bool
     layer_inputs: tuple[torch.Tensor, ...] = field(repr=False)  # per layer: (T, B, I_layer)
     records: dict[tuple[int, int], DirectionRecord] = field(repr=False)
+    clamped: bool = False  # gates were forced (rnnviz.intervene): not a run the module can make
 
     @property
     def gate_names(self) -> tuple[str, ...]:
@@ -66,6 +67,8 @@ class Trace:
 
     def check_summary(self) -> str:
         """One line for a badge, e.g. 'matches torch.nn.LSTM forward: max |Δ| = 2.4e-08 (tolerance 1e-05, ...)'."""
+        if self.clamped:
+            return "intervened run (gates clamped): not a run the module itself can make, so not compared"
         verdict = "matches" if self.matches else "DOES NOT match"
         return (
             f"{verdict} torch.nn.{self.geometry.name} forward: max |Δ| = {self.max_abs_error:.1e} "
@@ -143,11 +146,18 @@ def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
     nonlinearity, proj_size) or ``RNNCell | LSTMCell | GRUCell``. ``x``, ``hx``: exactly what the module
     accepts, unbatched input included. Raises TypeError/ValueError for anything the module would reject.
     """
+    return trace_with_clamps(module, x, hx, {})
+
+
+def trace_with_clamps(
+    module: nn.Module, x: torch.Tensor, hx: object, clamps: dict[tuple[int, int], Clamps]
+) -> Trace:
+    """``trace``, with gates forced to fixed values where ``clamps[(layer, direction)]`` says (interventions)."""
     kind = kind_of(module)
     geo = geometry(module)
     args = normalise(module, geo, kind, x, hx)
     with torch.no_grad():
-        layer_inputs, records = _run_layers(module, kind, geo, args)
+        layer_inputs, records = _run_layers(module, kind, geo, args, clamps)
         output, h_n, c_n = _assemble(geo, kind, args, layer_inputs, records)
         reference = _reference_forward(module, x, hx)
     ours = (output,) if geo.is_cell else (output, h_n)
@@ -166,11 +176,12 @@ def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
         unbatched=args.unbatched,
         layer_inputs=tuple(layer_inputs),
         records=records,
+        clamped=any(clamps.values()),
     )
 
 
 def _run_layers(
-    module: nn.Module, kind: str, geo: Geometry, args: CallArgs
+    module: nn.Module, kind: str, geo: Geometry, args: CallArgs, clamps: dict[tuple[int, int], Clamps]
 ) -> tuple[list[torch.Tensor], dict[tuple[int, int], DirectionRecord]]:
     records: dict[tuple[int, int], DirectionRecord] = {}
     layer_inputs = [args.x]
@@ -184,6 +195,7 @@ def _run_layers(
                 args.h0[index],
                 None if args.c0 is None else args.c0[index],
                 reverse=direction == 1,
+                clamps=clamps.get((layer, direction)),
             )
         if layer + 1 < geo.num_layers:  # next layer reads both directions side by side: (T, B, D*P)
             layer_inputs.append(torch.cat([records[(layer, d)].h for d in range(geo.num_directions)], -1))
