@@ -1,10 +1,14 @@
 """Overview: pick a model, see its hidden state over time, and the proof that the numbers are PyTorch's."""
+
 import streamlit as st
 
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
 from rnnviz.ui.results import cached_traced_run, check_badge, figure_downloads
+from rnnviz.ui.shell import ensure_app_shell
+
+ensure_app_shell()
 
 st.title("rnnviz: see inside a real recurrent network")
 st.write(

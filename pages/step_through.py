@@ -1,12 +1,24 @@
-"""Step through: watch a real LSTM/GRU/RNN compute, one time step at a time."""
+"""Step through: watch a real LSTM/GRU/RNN compute, one time step at a time, with the equations in numbers."""
+
 import streamlit as st
 
-from rnnviz.figures import unit_time_heatmap
+from rnnviz.equations import equations, step_shapes
+from rnnviz.figures import sequence_lines, unit_time_heatmap
+from rnnviz.shapes import shape_table
+from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
-from rnnviz.ui.results import cached_traced_run, check_badge
+from rnnviz.ui.playback import time_scrubber
+from rnnviz.ui.results import cached_traced_run, check_badge, export_section
+from rnnviz.ui.shell import ensure_app_shell
+from rnnviz.ui.step_interventions import intervention_section
+
+ensure_app_shell()
 
 st.title("Step through")
-st.write("Move the time step to see every gate of the first layer at that step. The shared sidebar sets the model.")
+st.write(
+    "A real `torch.nn` module, re-run one time step at a time. Pick a time step (or press Play) to see every "
+    "gate and state at that step, and the cell's equations evaluated with the actual numbers."
+)
 
 model_spec = model_spec_sidebar()
 inputs = input_spec_sidebar()
@@ -14,13 +26,81 @@ if model_spec is None or inputs is None:
     st.stop()
 input_spec, seed = inputs
 trace = cached_traced_run(model_spec, input_spec, seed)
-check_badge(trace)
+geometry = trace.geometry
 
-step = st.slider("Time step t", 0, trace.seq_len - 1, 0, key="step.t")
-names = trace.gate_names or ("h",)
-for name in names:
-    values = (trace.gate(name) if trace.gate_names else trace.state("h"))[:, 0].numpy()  # (T, hidden)
-    st.plotly_chart(
-        unit_time_heatmap(values, quantity=name, title=f"{name}_t, layer 0, batch item 0", current_step=step),
-        key=f"step.heatmap.{name}",
+st.code(f"module = {torch_constructor(model_spec)}", language="python")
+check_badge(trace)
+table = shape_table(model_spec, trace.batch_size, trace.seq_len)
+st.caption(
+    " · ".join(f"{t.name} {t.shape} ({', '.join(t.axes)})" for t in table.tensors if t.name != "h0" and t.name != "c0")
+)
+
+pick = st.columns(4)
+layer = pick[0].selectbox("Layer", range(geometry.num_layers), key="step.layer")
+direction = pick[1].selectbox(
+    "Direction", range(geometry.num_directions), format_func=("forward", "reverse").__getitem__, key="step.direction"
+)
+batch_item = pick[2].selectbox("Batch item", range(trace.batch_size), key="step.batch")
+unit = pick[3].number_input("Unit k (for the equations)", 0, geometry.hidden_size - 1, 0, key="step.unit")
+where = f"layer {layer}, {('forward', 'reverse')[direction]}, batch item {batch_item}"
+
+
+def quantity_values(name: str):
+    """(T, units) values of a gate or state at the chosen layer, direction and batch item."""
+    source = trace.gate if name in trace.gate_names else trace.state
+    return source(name, layer, direction)[:, batch_item].numpy()
+
+
+def step_view(t: int) -> None:
+    shapes_column, equation_column = st.columns([1, 2])
+    with shapes_column:
+        st.markdown(f"**Shapes at step t = {t}**")
+        st.dataframe(
+            {
+                "quantity": [name for name, _ in step_shapes(trace, layer)],
+                "shape": [str(shape) for _, shape in step_shapes(trace, layer)],
+            },
+            hide_index=True,
+        )
+    with equation_column:
+        st.markdown(f"**Equations for unit {unit} at t = {t}** ({where})")
+        for line in equations(trace, t=t, unit=int(unit), layer=layer, direction=direction, batch=batch_item):
+            st.latex(line.symbolic)
+            st.latex(line.evaluated)
+    names = [*trace.gate_names, *trace.state_names]
+    columns = st.columns(2)
+    for index, name in enumerate(names):
+        fig = unit_time_heatmap(quantity_values(name), quantity=name, title=f"{name}_t — {where}", current_step=t)
+        columns[index % 2].plotly_chart(fig, key=f"step.heatmap.{name}")
+    x = trace.layer_input(layer)[:, batch_item].numpy()  # (T, I_layer)
+    out = trace.state("h", layer, direction)[:, batch_item].numpy()  # (T, P)
+    line_columns = st.columns(2)
+    line_columns[0].plotly_chart(
+        sequence_lines(
+            {f"x[{j}]": x[:, j] for j in range(x.shape[1])}, title=f"input of {where}", y_title="x_t", current_step=t
+        ),
+        key="step.lines.x",
     )
+    line_columns[1].plotly_chart(
+        sequence_lines(
+            {f"h[{j}]": out[:, j] for j in range(out.shape[1])}, title=f"h_t — {where}", y_title="h_t", current_step=t
+        ),
+        key="step.lines.h",
+    )
+
+
+time_scrubber("step.t", trace.seq_len, step_view)
+
+intervention_section(model_spec, input_spec, seed, trace, layer=layer, direction=direction, batch=batch_item)
+export_section(
+    trace,
+    model_spec,
+    input_spec,
+    seed,
+    figures={
+        f"{name}_layer{layer}_dir{direction}": unit_time_heatmap(
+            quantity_values(name), quantity=name, title=f"{name}_t — {where}"
+        )
+        for name in (*trace.gate_names, *trace.state_names)
+    },
+)

@@ -1,4 +1,9 @@
 """Train: sin -> cos, live."""
+
 import streamlit as st
+
+from rnnviz.ui.shell import ensure_app_shell
+
+ensure_app_shell()
 
 st.title("Train: sin → cos")

@@ -142,6 +142,9 @@ class Trace:
 def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
     """Trace ``module(x, hx)`` one time step at a time and check the result against the module itself.
 
+    The check runs the module's forward once in eval mode (``module.training`` is restored afterwards), so
+    don't trace a module that another thread is training at that moment.
+
     ``module``: ``torch.nn.RNN | LSTM | GRU`` (any num_layers, bidirectional, bias, batch_first,
     nonlinearity, proj_size) or ``RNNCell | LSTMCell | GRUCell``. ``x``, ``hx``: exactly what the module
     accepts, unbatched input included. Raises TypeError/ValueError for anything the module would reject.
@@ -162,7 +165,7 @@ def trace_with_clamps(
         reference = _reference_forward(module, x, hx)
     ours = (output,) if geo.is_cell else (output, h_n)
     ours += (c_n,) if kind == "LSTM" else ()
-    tolerance, math = tolerance_for(args.x)
+    tolerance, math = tolerance_for(args.x, reference)
     return Trace(
         kind=kind,
         geometry=geo,

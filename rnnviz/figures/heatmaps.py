@@ -1,4 +1,5 @@
 """Heatmaps of gates and states over time: arrays in, ``go.Figure`` out (no model is ever run here)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,13 +7,15 @@ import plotly.graph_objects as go
 
 from rnnviz.figures.style import apply_layout, colour_scale_for
 
-#: Above this many time steps a heatmap is decimated (every k-th step kept) to keep the page light.
-MAX_HEATMAP_STEPS = 400
+#: A heatmap draws at most this many cells; longer sequences are decimated (every k-th step kept).
+MAX_HEATMAP_CELLS = 50_000
+#: ... and at most this many time steps, however few the units.
+MAX_HEATMAP_STEPS = 500
 
 
-def decimation_stride(steps: int, max_steps: int = MAX_HEATMAP_STEPS) -> int:
+def decimation_stride(steps: int, max_steps: int) -> int:
     """Keep every ``stride``-th step so that at most ``max_steps`` columns are drawn."""
-    return max(1, -(-steps // max_steps))
+    return max(1, -(-steps // max(1, max_steps)))
 
 
 def unit_time_heatmap(
@@ -21,25 +24,25 @@ def unit_time_heatmap(
     quantity: str,
     title: str,
     current_step: int | None = None,
-    max_steps: int = MAX_HEATMAP_STEPS,
+    max_cells: int = MAX_HEATMAP_CELLS,
 ) -> go.Figure:
     """One quantity for every unit and time step: ``values`` (T, units) drawn as units (rows) x time (columns).
 
     ``quantity`` ('f', 'h', 'c', ...) picks the colour scale: 0..1 for sigmoid gates, centred at 0 otherwise.
-    ``current_step`` draws a vertical marker at that time step. Long sequences are decimated, and the
-    title says so.
+    ``current_step`` draws a vertical marker at that time step. Long sequences are decimated to at most
+    ``max_cells`` cells, and the title says so.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
         raise ValueError(f"values must be (time, units), got shape {values.shape}")
     steps, units = values.shape
-    stride = decimation_stride(steps, max_steps)
+    stride = decimation_stride(steps, min(MAX_HEATMAP_STEPS, max_cells // max(units, 1)))
     kept = np.arange(0, steps, stride)
     if stride > 1:
         title = f"{title} (every {stride}th step of {steps} shown)"
     fig = go.Figure(
         go.Heatmap(
-            z=values[kept].T,  # (units, time)
+            z=values[kept].T.astype(np.float32),  # (units, time); float32 halves what the browser receives
             x=kept,
             y=np.arange(units),
             colorbar=dict(title=dict(text=quantity)),

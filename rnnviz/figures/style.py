@@ -3,6 +3,7 @@
 Gate colours are the Okabe–Ito palette (colour-blind safe). Sigmoid gates (values in 0..1) use a
 sequential scale fixed to 0..1; tanh quantities and states use a diverging scale centred at 0.
 """
+
 from __future__ import annotations
 
 import plotly.graph_objects as go

@@ -1,4 +1,5 @@
 """Sidebar controls shared by the model pages; values survive page switches and live in the URL."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -46,8 +47,23 @@ def input_spec_sidebar() -> tuple[InputSpec, int] | None:
     seq_len = bar.slider("Sequence length", 1, 200, 40, key="seq_len", **SHARED)
     batch = bar.slider("Batch size", 1, MAX_BATCH, 1, key="batch", **SHARED)
     seed = bar.number_input("Seed (weights and noise)", 0, 2**31 - 1, 0, key="seed", **SHARED)
+    with bar.expander("Signal shape"):
+        frequency = st.number_input("Cycles over the sequence (sine)", 0.0, 1000.0, 1.0, key="frequency", **SHARED)
+        amplitude = st.number_input("Amplitude", -1e6, 1e6, 1.0, key="amplitude", **SHARED)
+        phase = st.number_input("Phase (radians, sine)", -100.0, 100.0, 0.0, key="phase", **SHARED)
+        noise = st.number_input("Noise (std of added Gaussian noise)", 0.0, 1e6, 0.0, key="noise", **SHARED)
     try:
-        return InputSpec(kind=kind, seq_len=int(seq_len), batch=int(batch), seed=int(seed)), int(seed)
+        spec = InputSpec(
+            kind=kind,
+            seq_len=int(seq_len),
+            batch=int(batch),
+            frequency=float(frequency),
+            amplitude=float(amplitude),
+            phase=float(phase),
+            noise=float(noise),
+            seed=int(seed),
+        )
+        return spec, int(seed)
     except ValueError as error:
         st.error(f"This input cannot be generated: {error}.")
         return None
