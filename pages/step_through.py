@@ -97,8 +97,8 @@ export_section(
     model_spec,
     input_spec,
     seed,
-    figures={
-        f"{name}_layer{layer}_dir{direction}": unit_time_heatmap(
+    figure_makers={
+        f"{name}_layer{layer}_dir{direction}": lambda name=name: unit_time_heatmap(
             quantity_values(name), quantity=name, title=f"{name}_t — {where}"
         )
         for name in (*trace.gate_names, *trace.state_names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import apply_layout, colour_scale_for
+from rnnviz.figures.style import base_layout, colour_scale_for, step_marker
 
 #: A heatmap draws at most this many cells; longer sequences are decimated (every k-th step kept).
 MAX_HEATMAP_CELLS = 50_000
@@ -40,18 +40,19 @@ def unit_time_heatmap(
     kept = np.arange(0, steps, stride)
     if stride > 1:
         title = f"{title} (every {stride}th step of {steps} shown)"
-    fig = go.Figure(
-        go.Heatmap(
-            z=values[kept].T.astype(np.float32),  # (units, time); float32 halves what the browser receives
-            x=kept,
-            y=np.arange(units),
-            colorbar=dict(title=dict(text=quantity)),
-            hovertemplate="t=%{x}<br>unit %{y}<br>" + quantity + "=%{z:.4f}<extra></extra>",
-            **colour_scale_for(quantity),
-        )
+    heatmap = go.Heatmap(
+        z=values[kept].T.astype(np.float32),  # (units, time); float32 halves what the browser receives
+        x=kept,
+        y=np.arange(units),
+        colorbar=dict(title=dict(text=quantity)),
+        hovertemplate="t=%{x}<br>unit %{y}<br>" + quantity + "=%{z:.4f}<extra></extra>",
+        **colour_scale_for(quantity),
     )
-    if current_step is not None:
-        fig.add_vline(x=current_step, line=dict(color="black", width=2, dash="dot"))
-    apply_layout(fig, title=title, x_title="time step t", y_title="unit")
-    fig.update_yaxes(autorange="reversed" if units > 1 else True)
-    return fig
+    layout = base_layout(
+        title=title,
+        x_title="time step t",
+        y_title="unit",
+        yaxis=dict(autorange="reversed" if units > 1 else True),
+        shapes=[step_marker(current_step)] if current_step is not None else [],
+    )
+    return go.Figure(data=[heatmap], layout=layout)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.heatmaps import decimation_stride
-from rnnviz.figures.style import apply_layout
+from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, step_marker
 
 #: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
 MAX_LINE_POINTS = 2000
@@ -33,35 +33,25 @@ def sequence_lines(
     stride = decimation_stride(steps, MAX_LINE_POINTS)
     trace_type = go.Scattergl if stride > 1 else go.Scatter
     kept = np.arange(0, steps, stride)
-    fig = go.Figure()
+    data = []
     for index, name in enumerate(names):
-        colour = _palette(index)
-        fig.add_trace(
-            trace_type(
-                x=kept,
-                y=np.asarray(series[name], dtype=np.float32)[kept],
-                name=name,
-                mode="lines",
-                line=dict(color=colour),
-            )
-        )
+        colour = CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
+        y = np.asarray(series[name], dtype=np.float32)[kept]
+        data.append(trace_type(x=kept, y=y, name=name, mode="lines", line=dict(color=colour)))
         if changed is not None and name in changed:
-            fig.add_trace(
+            y_changed = np.asarray(changed[name], dtype=np.float32)[kept]
+            data.append(
                 trace_type(
-                    x=kept,
-                    y=np.asarray(changed[name], dtype=np.float32)[kept],
-                    name=f"{name} (changed)",
-                    mode="lines",
-                    line=dict(color=colour, dash="dash"),
+                    x=kept, y=y_changed, name=f"{name} (changed)", mode="lines", line=dict(color=colour, dash="dash")
                 )
             )
-    if current_step is not None:
-        fig.add_vline(x=current_step, line=dict(color="black", width=2, dash="dot"))
     if stride > 1:
         title = f"{title} (every {stride}th of {steps} steps)"
-    return apply_layout(fig, title=title, x_title="time step t", y_title=y_title, height=280)
-
-
-def _palette(index: int) -> str:
-    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
-    return colours[index % len(colours)]
+    layout = base_layout(
+        title=title,
+        x_title="time step t",
+        y_title=y_title,
+        height=280,
+        shapes=[step_marker(current_step)] if current_step is not None else [],
+    )
+    return go.Figure(data=data, layout=layout)

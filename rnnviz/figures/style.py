@@ -21,6 +21,19 @@ GATE_COLOURS = {
     "h": "#7F7F7F",  # hidden state
     "x": "#F0E442",  # input
 }
+#: The forward and reverse direction of a bidirectional layer (Okabe–Ito blue and vermillion).
+DIRECTION_COLOURS = {0: "#0072B2", 1: "#D55E00"}
+#: Fill of a whole tensor in block pictures: what you pass (x, h0, c0) and get back (output, h_n, c_n).
+TENSOR_COLOURS = {
+    "input": "#F0E442",
+    "h0": "#7F7F7F",
+    "c0": "#000000",
+    "output": "#009E73",
+    "h_n": "#7F7F7F",
+    "c_n": "#000000",
+}
+#: A qualitative cycle (Okabe–Ito without black) for categories such as the sequences of a batch.
+CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 SEQUENTIAL_SCALE = "Viridis"  # for sigmoid gates, fixed to 0..1
 DIVERGING_SCALE = "RdBu_r"  # for tanh quantities and states, centred at 0
 
@@ -40,15 +53,35 @@ def colour_scale_for(quantity: str) -> dict:
     return dict(colorscale=DIVERGING_SCALE, zmid=0.0)
 
 
-def apply_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
-    """The shared layout: titled figure, titled axes, compact margins, the same font everywhere."""
-    fig.update_layout(
+def base_layout(*, title: str, x_title: str, y_title: str, height: int = 320, **overrides) -> dict:
+    """The shared layout as a dict: titled figure, titled axes, compact margins, one font, white background.
+
+    Pass it to ``go.Figure(data=..., layout=...)`` in one go: plotly validates a figure on every update,
+    so building it in one call is ~5x faster than several ``update_*`` calls (it matters on every rerun).
+    Plain colours instead of ``template="plotly_white"``: assigning a named template deep-copies it.
+    """
+    axis_style = dict(gridcolor="#EBEBEB", zerolinecolor="#D0D0D0", linecolor="#D0D0D0")
+    layout = dict(
         title=dict(text=title, x=0.0, xanchor="left"),
         font=FONT,
         height=height,
         margin=dict(l=60, r=20, t=50, b=50),
-        template="plotly_white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        xaxis=dict(title=dict(text=x_title), **axis_style),
+        yaxis=dict(title=dict(text=y_title), **axis_style),
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
+    for key, value in overrides.items():
+        layout[key] = {**layout[key], **value} if isinstance(layout.get(key), dict) else value
+    return layout
+
+
+def step_marker(step: int) -> dict:
+    """A dotted vertical line at time step ``step``, as a layout shape (cheaper than ``add_vline``)."""
+    return dict(type="line", x0=step, x1=step, y0=0, y1=1, yref="paper", line=dict(color="black", width=2, dash="dot"))
+
+
+def apply_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
+    """Apply ``base_layout`` to an existing figure in a single update."""
+    fig.update_layout(base_layout(title=title, x_title=x_title, y_title=y_title, height=height))
     return fig

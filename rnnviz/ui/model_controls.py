@@ -24,6 +24,7 @@ def model_spec_sidebar() -> ModelSpec | None:
     proj_size = bar.number_input(
         "proj_size (LSTM only, 0 = off)", 0, LIMITS["hidden_size"], 0, key="proj_size", **SHARED
     )
+    bias = bar.toggle("Bias (b_ih, b_hh)", True, key="bias", **SHARED)
     try:
         return ModelSpec(
             cell=cell,
@@ -33,6 +34,7 @@ def model_spec_sidebar() -> ModelSpec | None:
             bidirectional=bool(bidirectional),
             batch_first=bool(batch_first),
             proj_size=int(proj_size),
+            bias=bool(bias),
         )
     except ValueError as error:
         st.error(f"These model settings cannot be built: {error}.")
@@ -44,7 +46,7 @@ def input_spec_sidebar() -> tuple[InputSpec, int] | None:
     bar = st.sidebar
     bar.header("Input")
     kind = bar.selectbox("Signal", SIGNAL_KINDS, key="signal", **SHARED)
-    seq_len = bar.slider("Sequence length", 1, 200, 40, key="seq_len", **SHARED)
+    seq_len = bar.slider("Sequence length", 1, 1000, 40, key="seq_len", **SHARED)
     batch = bar.slider("Batch size", 1, MAX_BATCH, 1, key="batch", **SHARED)
     seed = bar.number_input("Seed (weights and noise)", 0, 2**31 - 1, 0, key="seed", **SHARED)
     with bar.expander("Signal shape"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -50,9 +52,16 @@ def figure_downloads(fig: go.Figure, name: str, key: str) -> None:
 
 
 def export_section(
-    trace: Trace, model_spec: ModelSpec, input_spec: InputSpec, seed: int, figures: dict[str, go.Figure]
+    trace: Trace,
+    model_spec: ModelSpec,
+    input_spec: InputSpec,
+    seed: int,
+    figure_makers: dict[str, Callable[[], go.Figure]],
 ) -> None:
-    """Downloads of the whole trace (CSV, NPZ), a runnable script, and any figure as PNG/SVG/HTML."""
+    """Downloads of the whole trace (CSV, NPZ), a runnable script, and any figure as PNG/SVG/HTML.
+
+    ``figure_makers`` maps a file name to a function drawing that figure; only the chosen one is drawn.
+    """
     with st.expander("Export", icon=":material/download:"):
         data_column, figure_column = st.columns(2)
         with data_column:
@@ -85,5 +94,5 @@ def export_section(
             st.code(snippet, language="python")
         with figure_column:
             st.markdown("**A figure**")
-            name = st.selectbox("Figure", list(figures), key="export.figure")
-            figure_downloads(figures[name], name, key="export.figure")
+            name = st.selectbox("Figure", list(figure_makers), key="export.figure")
+            figure_downloads(figure_makers[name](), name, key="export.figure")
