@@ -1,0 +1,128 @@
+"""The Step-through page: scrubber, play, selectors, equations, interventions and exports."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import array, errors, figures, open_page
+
+PAGE = "pages/step_through.py"
+
+
+@pytest.fixture
+def step():
+    return open_page(PAGE)
+
+
+def latex(at) -> list[str]:
+    return [item.value for item in at.latex]
+
+
+def test_opens_verified_with_every_gate_and_state(step):
+    assert any("matches torch.nn.LSTM forward" in m.value for m in step.markdown)
+    titles = [f["layout"]["title"]["text"] for f in figures(step)]
+    for name in ("i_t", "f_t", "g_t", "o_t", "h_t", "c_t"):
+        assert any(title.startswith(name) for title in titles), (name, titles)
+    assert any("f_t[0] = \\sigma(" in item for item in latex(step))
+
+
+def test_time_slider_moves_the_marker_and_the_numbers(step):
+    before = latex(step)
+    step.slider(key="step.t").set_value(17).run()
+    assert not step.exception and not errors(step)
+    marker = figures(step)[0]["layout"]["shapes"][0]
+    assert marker["x0"] == 17 == marker["x1"]
+    assert latex(step) != before
+    assert "Shapes at step t = 17" in " ".join(m.value for m in step.markdown)
+
+
+def test_back_and_next_buttons_stay_in_range(step):
+    step.button(key="step.t.back").click().run()
+    assert step.slider(key="step.t").value == 0
+    step.button(key="step.t.forward").click().run()
+    step.button(key="step.t.forward").click().run()
+    assert step.slider(key="step.t").value == 2
+    step.slider(key="step.t").set_value(39).run()
+    step.button(key="step.t.forward").click().run()
+    assert step.slider(key="step.t").value == 39
+
+
+def test_play_advances_and_pause_stops(step):
+    step.button(key="step.t.play").click().run()
+    assert step.session_state["step.t.playing"] is True
+    assert step.slider(key="step.t").value == 1  # the first tick runs with the page
+    step.button(key="step.t.play").click().run()
+    assert step.session_state["step.t.playing"] is False
+
+
+def test_shorter_sequence_clamps_the_step(step):
+    step.slider(key="step.t").set_value(30).run()
+    step.slider(key="seq_len").set_value(10).run()
+    assert not step.exception and not errors(step)
+    assert step.slider(key="step.t").value == 9
+
+
+def test_one_step_sequence(step):
+    step.slider(key="seq_len").set_value(1).run()
+    assert not step.exception and not errors(step)
+    assert any("one step" in c.value for c in step.caption)
+
+
+@pytest.mark.parametrize("cell", ["GRU", "RNN (tanh)", "RNN (relu)"])
+def test_other_cells_show_their_own_equations(step, cell):
+    step.selectbox(key="cell").set_value(cell).run()
+    assert not step.exception and not errors(step)
+    joined = " ".join(latex(step))
+    if cell == "GRU":
+        assert "r_t \\odot (W_{hn} h_{t-1} + b_{hn})" in joined and "n_t[0]" in joined
+    else:
+        assert ("\\tanh" if "tanh" in cell else "\\mathrm{relu}") in joined
+
+
+def test_layer_direction_batch_and_unit_selectors(step):
+    step.slider(key="num_layers").set_value(2).run()
+    step.toggle(key="bidirectional").set_value(True).run()
+    step.slider(key="batch").set_value(3).run()
+    step.selectbox(key="step.layer").set_value(1).run()
+    step.selectbox(key="step.direction").set_value(1).run()
+    step.selectbox(key="step.batch").set_value(2).run()
+    step.number_input(key="step.unit").set_value(15).run()
+    assert not step.exception and not errors(step)
+    assert "layer 1, reverse, batch item 2" in figures(step)[0]["layout"]["title"]["text"]
+    assert any("[15]" in item for item in latex(step))
+
+
+def test_projection_equations(step):
+    step.number_input(key="proj_size").set_value(4).run()
+    step.number_input(key="step.unit").set_value(10).run()  # a unit of c beyond the projected size
+    assert not step.exception and not errors(step)
+    assert any("m_t[10]" in item for item in latex(step))
+
+
+def test_clamping_forget_and_input_gates_freezes_the_cell_state(step):
+    step.multiselect(key="step.clamp.gates").set_value(["f", "i"]).run()
+    step.slider(key="step.clamp.f").set_value(1.0).run()
+    step.slider(key="step.clamp.i").set_value(0.0).run()
+    assert not step.exception and not errors(step)
+    assert any("gates clamped" in c.value for c in step.caption)
+    diff = next(f for f in figures(step) if "changed − h_t unchanged" in f["layout"]["title"]["text"])
+    assert abs(array(diff["data"][0]["z"])).max() > 0
+
+
+@pytest.mark.parametrize(("key", "value"), [("step.h0_fill", 0.5), ("step.c0_fill", -1.0), ("step.nudge.delta", 2.0)])
+def test_state_and_input_changes_are_verified_runs(step, key, value):
+    step.number_input(key=key).set_value(value).run()
+    assert not step.exception and not errors(step)
+    assert any("Changed run: matches torch.nn.LSTM" in c.value for c in step.caption)
+
+
+def test_gru_has_no_cell_state_to_fill(step):
+    step.selectbox(key="cell").set_value("GRU").run()
+    assert step.number_input(key="step.c0_fill").disabled
+
+
+def test_export_section_offers_every_file(step):
+    labels = [b.label for b in step.get("download_button")]
+    for label in ("Trace as CSV (long format)", "Trace as NPZ", "Reproduce in Python (.py)", "PNG", "SVG", "HTML"):
+        assert label in labels
+    assert len(step.selectbox(key="export.figure").options) == 6  # i f g o h c
+    assert any("rnnviz.trace(module, x)" in c.value for c in step.code)
