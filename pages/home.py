@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from rnnviz.experiment import Experiment
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
@@ -23,7 +24,7 @@ if model_spec is None or inputs is None:
     st.stop()
 input_spec, seed = inputs
 
-trace = cached_traced_run(model_spec, input_spec, seed)
+trace = cached_traced_run(Experiment(model_spec, input_spec, seed))
 st.code(f"module = {torch_constructor(model_spec)}", language="python")
 check_badge(trace)
 

@@ -4,13 +4,15 @@ import streamlit as st
 
 from rnnviz.equations import equations, step_shapes
 from rnnviz.figures import sequence_lines, unit_time_heatmap
+from rnnviz.figures.cell_diagram import cell_diagram_svg, cell_note, cell_values, cell_vectors, trace_limits
 from rnnviz.shapes import shape_table
 from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
 from rnnviz.ui.playback import time_scrubber
-from rnnviz.ui.results import cached_traced_run, check_badge, export_section
+from rnnviz.ui.results import cached_run_spec, check_badge, export_section, trace_or_last_valid
 from rnnviz.ui.shell import ensure_app_shell
 from rnnviz.ui.step_interventions import intervention_section
+from rnnviz.ui.step_sources import experiment_controls
 
 ensure_app_shell()
 
@@ -24,15 +26,23 @@ model_spec = model_spec_sidebar()
 inputs = input_spec_sidebar()
 if model_spec is None or inputs is None:
     st.stop()
-input_spec, seed = inputs
-trace = cached_traced_run(model_spec, input_spec, seed)
+experiment, problems = experiment_controls(model_spec, *inputs)
+shown = trace_or_last_valid(experiment, problems, key="step.last_valid")
+if shown is None:
+    st.stop()
+experiment, trace = shown
+run_spec, notes = cached_run_spec(experiment)
 geometry = trace.geometry
 
-st.code(f"module = {torch_constructor(model_spec)}", language="python")
+if experiment.checkpoint is not None:
+    st.info("Your model (the sidebar's model settings do not apply): " + "; ".join(notes), icon=":material/upload:")
+st.code(f"module = {torch_constructor(run_spec)}", language="python")
 check_badge(trace)
-table = shape_table(model_spec, trace.batch_size, trace.seq_len)
+table = shape_table(run_spec, trace.batch_size, trace.seq_len)
 st.caption(
-    " · ".join(f"{t.name} {t.shape} ({', '.join(t.axes)})" for t in table.tensors if t.name != "h0" and t.name != "c0")
+    " · ".join(
+        f"{t.name} {t.shape} ({', '.join(t.axes)})" for t in table.tensors if t.role == "result" or t.name == "input"
+    )
 )
 
 pick = st.columns(4)
@@ -52,16 +62,26 @@ def quantity_values(name: str):
 
 
 def step_view(t: int) -> None:
-    shapes_column, equation_column = st.columns([1, 2])
-    with shapes_column:
-        st.markdown(f"**Shapes at step t = {t}**")
-        st.dataframe(
-            {
-                "quantity": [name for name, _ in step_shapes(trace, layer)],
-                "shape": [str(shape) for _, shape in step_shapes(trace, layer)],
-            },
-            hide_index=True,
+    diagram_column, equation_column = st.columns(2)
+    with diagram_column:
+        all_units = st.toggle("Show every unit as bars", key="step.all_units")
+        svg = cell_diagram_svg(
+            trace.kind,
+            {} if all_units else cell_values(trace, t, int(unit), layer, direction, batch_item),
+            unit=None if all_units else int(unit),
+            t=t,
+            vectors=cell_vectors(trace, t, layer, direction, batch_item) if all_units else None,
+            limits=trace_limits(trace, layer, direction, batch_item),
+            note=cell_note(trace, layer),
+            reverse=direction == 1,
         )
+        st.image(svg, caption=f"The {trace.geometry.name} cell at t = {t}, {where}")
+        with st.expander(f"Shapes at step t = {t}"):
+            shapes = step_shapes(trace, layer)
+            st.dataframe(
+                {"quantity": [name for name, _ in shapes], "shape": [str(shape) for _, shape in shapes]},
+                hide_index=True,
+            )
     with equation_column:
         st.markdown(f"**Equations for unit {unit} at t = {t}** ({where})")
         for line in equations(trace, t=t, unit=int(unit), layer=layer, direction=direction, batch=batch_item):
@@ -91,12 +111,10 @@ def step_view(t: int) -> None:
 
 time_scrubber("step.t", trace.seq_len, step_view)
 
-intervention_section(model_spec, input_spec, seed, trace, layer=layer, direction=direction, batch=batch_item)
+intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
 export_section(
     trace,
-    model_spec,
-    input_spec,
-    seed,
+    experiment,
     figure_makers={
         f"{name}_layer{layer}_dir{direction}": lambda name=name: unit_time_heatmap(
             quantity_values(name), quantity=name, title=f"{name}_t — {where}"

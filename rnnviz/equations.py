@@ -36,6 +36,11 @@ def factor(value: float) -> str:
     return f"({fmt(value)})" if value < 0 else fmt(value)
 
 
+def two_lines(left: str, first: str, second: str) -> str:
+    """``left = first`` and, aligned beneath it, ``= second``: keeps long evaluated equations narrow."""
+    return rf"\begin{{aligned}}{left} &= {first} \\ &= {second}\end{{aligned}}"
+
+
 def _sum(terms: list[float]) -> str:
     """'a + b - c' with signs folded in, so no '+ -0.2'."""
     text = fmt(terms[0])
@@ -83,7 +88,7 @@ def _gate_equation(site: _Site, name: str) -> Equation:
     parts = list(site.parts(name))
     pre = float(site.trace.preactivation(name, site.layer, site.direction)[site.t, site.b, site.k])
     value = site.gate(name)
-    evaluated = f"{name}_t[{site.k}] = {act}({_sum(parts)}) = {act}({fmt(pre)}) = {fmt(value)}"
+    evaluated = two_lines(f"{name}_t[{site.k}]", f"{act}({_sum(parts)})", f"{act}({fmt(pre)}) = {fmt(value)}")
     return Equation(name, symbolic, evaluated, value)
 
 
@@ -150,8 +155,11 @@ def _gru(site: _Site) -> list[Equation]:
         Equation(
             "n",
             r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
-            rf"n_t[{site.k}] = \tanh({_sum([wx, bi])} + {fmt(r)} \cdot ({_sum([wh, bh])}))"
-            rf" = \tanh({fmt(pre)}) = {fmt(n)}",
+            two_lines(
+                f"n_t[{site.k}]",
+                rf"\tanh({_sum([wx, bi])} + {fmt(r)} \cdot ({_sum([wh, bh])}))",
+                rf"\tanh({fmt(pre)}) = {fmt(n)}",
+            ),
             n,
         )
     )
@@ -176,7 +184,7 @@ def _rnn(site: _Site) -> list[Equation]:
         Equation(
             "h",
             rf"h_t = {act}(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})",
-            rf"h_t[{site.k}] = {act}({_sum(parts)}) = {act}({fmt(pre)}) = {fmt(h)}",
+            two_lines(f"h_t[{site.k}]", f"{act}({_sum(parts)})", f"{act}({fmt(pre)}) = {fmt(h)}"),
             h,
         )
     ]

@@ -43,8 +43,8 @@ class Intervention:
         return not self.clamps and self.h0_fill is None and self.c0_fill is None and self.x_step is None
 
 
-def intervene(module: nn.Module, x: torch.Tensor, intervention: Intervention) -> Trace:
-    """Trace ``module`` on ``x`` (zero initial state unless filled) with ``intervention`` applied.
+def intervene(module: nn.Module, x: torch.Tensor, intervention: Intervention, hx: object = None) -> Trace:
+    """Trace ``module(x, hx)`` with ``intervention`` applied; a fill replaces the whole h0 (or c0) of ``hx``.
 
     ``x`` is in the module's own layout (batched). Raises ValueError for a gate the module does not have,
     a step or feature outside the input, or a c0 fill on a module without a cell state.
@@ -66,19 +66,28 @@ def intervene(module: nn.Module, x: torch.Tensor, intervention: Intervention) ->
             raise ValueError(f"the nudged input must be a step in 0..{steps - 1} and a feature in 0..{x.shape[-1] - 1}")
         x_time_major = x.transpose(0, 1) if batch_first else x  # a view: writes land in x
         x_time_major[intervention.x_step, :, intervention.x_feature] += intervention.x_delta
-    return trace_with_clamps(module, x, _initial_state(module, kind, x, batch_first, intervention), clamps)
+    hx = _filled_initial_state(module, kind, x, batch_first, intervention, hx)
+    return trace_with_clamps(module, x, hx, clamps)
 
 
-def _initial_state(module: nn.Module, kind: str, x: torch.Tensor, batch_first: bool, intervention: Intervention):
-    """hx for the intervened run: zeros, with h0/c0 filled where asked; None when nothing is filled."""
+def _filled_initial_state(
+    module: nn.Module, kind: str, x: torch.Tensor, batch_first: bool, intervention: Intervention, hx: object
+):
+    """``hx`` with h0/c0 replaced by the intervention's fills (zeros where hx was None); hx when nothing is filled."""
     if intervention.h0_fill is None and intervention.c0_fill is None:
-        return None
+        return hx
     if intervention.c0_fill is not None and kind != "LSTM":
         raise ValueError(f"only an LSTM has a cell state c0; this module is {kind}")
     layers_dirs = module.num_layers * (2 if module.bidirectional else 1)
     batch = x.shape[0] if batch_first else x.shape[1]
     out_size = getattr(module, "proj_size", 0) or module.hidden_size
-    h0 = x.new_full((layers_dirs, batch, out_size), intervention.h0_fill or 0.0)
+    given_h0, given_c0 = (hx if kind == "LSTM" else (hx, None)) if hx is not None else (None, None)
+    h0 = given_h0 if given_h0 is not None else x.new_zeros(layers_dirs, batch, out_size)
+    if intervention.h0_fill is not None:
+        h0 = torch.full_like(h0, intervention.h0_fill)
     if kind != "LSTM":
         return h0
-    return h0, x.new_full((layers_dirs, batch, module.hidden_size), intervention.c0_fill or 0.0)
+    c0 = given_c0 if given_c0 is not None else x.new_zeros(layers_dirs, batch, module.hidden_size)
+    if intervention.c0_fill is not None:
+        c0 = torch.full_like(c0, intervention.c0_fill)
+    return h0, c0

@@ -2,7 +2,9 @@
 
 ``cell_values``/``cell_vectors`` read one step of a ``Trace``; ``cell_diagram_svg`` fills a template: each
 quantity q has a card whose body ``box-q`` is coloured by value and whose text ``val-q`` shows the number
-(4 significant digits), and whose group ``q-q`` gets a ``<title>`` (hover text when the SVG is inline).
+(4 significant digits), and whose group ``q-q`` gets a ``<title>`` (hover text where the SVG is a document
+of its own, e.g. ``components.html``; ``st.image`` shows it as an <img>, which has no hover, so the numbers
+are always drawn on the cards).
 Colours: sigmoid gates on the sequential scale fixed to 0..1; tanh quantities on the diverging scale -1..1;
 unbounded quantities (x, c, ReLU h) on the diverging scale ±L, L = max(1, largest |value| among them) unless
 ``limits`` fixes it (pass the same limits for every step to keep colours comparable over time). Colours clip
@@ -57,10 +59,9 @@ H_MEANINGS = {
     "RNN_TANH": "hidden state and output, tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)",
     "RNN_RELU": "hidden state and output, relu(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)",
 }
-BOUNDED = frozenset({"g", "n", "tanh_c"})  # tanh outputs: diverging scale fixed to -1..1
-MISSING_FILL = "#D9D9D9"
-TEXT_INK = {"dark": "#000000", "light": "#FFFFFF"}
-LEGEND_NAMES = {"x": "x", "h_prev": "h", "c_prev": "c", "g": "g", "n": "n", "c": "c", "tanh_c": "tanh c", "h": "h"}
+MISSING_FILL = "#D9D9D9"  # non-finite or missing values: a neutral grey, on no scale
+#: Legend labels of the diverging quantities, in the order the legend lists them.
+LEGEND_NAMES = {"g": "g", "n": "n", "tanh_c": "tanh c", "h": "h", "h_prev": "h", "x": "x", "c": "c", "c_prev": "c"}
 
 
 def format_value(value: float) -> str:
@@ -120,6 +121,19 @@ def cell_values(
     }
 
 
+def trace_limits(trace: Trace, layer: int = 0, direction: int = 0, batch: int = 0) -> dict[str, float]:
+    """Colour bounds for the unbounded quantities over the whole sequence, so colours hold still across steps."""
+    x = trace.layer_input(layer)[:, batch]  # (T, I_layer)
+    series = {"x": x}
+    if trace.kind == "LSTM":
+        series["c"] = series["c_prev"] = trace.state("c", layer, direction)[:, batch]
+    if trace.kind == "RNN_RELU":
+        series["h"] = series["h_prev"] = trace.state("h", layer, direction)[:, batch]
+    finite = {name: values[values.isfinite()].abs() for name, values in series.items()}
+    shared = max([1.0] + [float(values.max()) for values in finite.values() if values.numel()])
+    return dict.fromkeys(series, shared)
+
+
 @lru_cache(maxsize=4)
 def _template_text(kind: str) -> str:
     if kind not in TEMPLATES:
@@ -133,6 +147,7 @@ def load_template(kind: str) -> ET.Element:
     for element in root.iter():
         element.tag = element.tag.rpartition("}")[2]
     root.set("xmlns", "http://www.w3.org/2000/svg")
+    root.set("style", "max-width: 100%; height: auto")  # scales down in a narrow column when inline
     return root
 
 
@@ -172,7 +187,7 @@ def _ink(fill: str) -> str:
         rgb = [float(v) for v in fill[fill.index("(") + 1 : -1].split(",")]
     lin = [(v / 255) / 12.92 if v <= 10.31 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in rgb]
     luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return TEXT_INK["dark"] if luminance > 0.18 else TEXT_INK["light"]
+    return "#000000" if luminance > 0.18 else "#FFFFFF"  # 0.18: where both contrasts are equal
 
 
 def _as_arrays(arrays: Mapping[str, object]) -> dict[str, np.ndarray]:
@@ -255,8 +270,10 @@ def _draw_bars(group: ET.Element, box: ET.Element, quantity: str, symbol: str, v
     x, y = float(box.get("x")), float(box.get("y"))
     width, height = float(box.get("width")), float(box.get("height"))
     box.set("fill", "#FFFFFF")
-    strip = ET.Element("g", {"class": "bars", "id": f"bars-{quantity}", "shape-rendering": "crispEdges"})
     bar_width = width / values.size
+    strip = ET.Element("g", {"class": "bars", "id": f"bars-{quantity}"})
+    if bar_width >= 1:  # sharp edges; thinner bars are left anti-aliased so that they blend instead of vanishing
+        strip.set("shape-rendering", "crispEdges")
     for k, value in enumerate(values):
         bar = ET.SubElement(
             strip,
@@ -278,13 +295,13 @@ def _draw_legend(legend: ET.Element, kind: str, scales: Mapping[str, float]) -> 
     """Small colour ramps: sigmoid gates 0..1, then one ramp per distinct diverging range (±1, ±L)."""
     entries = [("gates (σ)", "f", 1.0)] if any(q in SIGMOID_QUANTITIES for q in QUANTITIES[kind]) else []
     groups: dict[float, list[str]] = {}
-    for quantity, limit in scales.items():
-        groups.setdefault(limit, []).append(LEGEND_NAMES[quantity])
+    for quantity in sorted(scales, key=list(LEGEND_NAMES).index):
+        groups.setdefault(scales[quantity], []).append(LEGEND_NAMES[quantity])
     entries += [(", ".join(dict.fromkeys(names)), "c", limit) for limit, names in sorted(groups.items())]
     grey = {"font-size": "11", "fill": "#5F6368"}
     for row, (label, probe, limit) in enumerate(entries):
         y, low = row * 17, 0.0 if probe == "f" else -limit
-        ET.SubElement(legend, "text", {"x": "150", "y": f"{y + 10}", "text-anchor": "end", **grey}).text = label
+        ET.SubElement(legend, "text", {"x": "122", "y": f"{y + 10}", "text-anchor": "end", **grey}).text = label
         ET.SubElement(legend, "text", {"x": "190", "y": f"{y + 10}", "text-anchor": "end", **grey}).text = (
             f"{low:.3g}".replace("-", "−")
         )

@@ -39,9 +39,7 @@ def time_scrubber(key: str, steps: int, render: Callable[[int], None]) -> None:
         args=(key, last),
         type="primary",
     )
-    forward.button(
-        "Step forward", icon=":material/skip_next:", key=f"{key}.forward", on_click=_shift, args=(key, 1, last)
-    )
+    forward.button("Next", icon=":material/skip_next:", key=f"{key}.forward", on_click=_shift, args=(key, 1, last))
 
     @st.fragment(run_every=PLAY_INTERVAL if playing else None)
     def ticking_view() -> None:

@@ -7,24 +7,52 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz.experiment import intervened_run, traced_run
+from rnnviz.experiment import Experiment, build_run, intervened_run, traced_run
 from rnnviz.export import MIME_TYPES, figure_bytes, reproduce_snippet, trace_csv, trace_npz
 from rnnviz.interventions import Intervention
-from rnnviz.signals import InputSpec
 from rnnviz.spec import ModelSpec
 from rnnviz.trace import Trace
 
 
 @st.cache_data(max_entries=32, show_spinner="Tracing the model step by step…")
-def cached_traced_run(model_spec: ModelSpec, input_spec: InputSpec, seed: int) -> Trace:
-    """``traced_run`` cached by its frozen specs, so moving a display-only control never re-traces."""
-    return traced_run(model_spec, input_spec, seed)
+def cached_traced_run(experiment: Experiment) -> Trace:
+    """``traced_run`` cached by the frozen experiment, so moving a display-only control never re-traces."""
+    return traced_run(experiment)
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the changed model…")
-def cached_intervened_run(model_spec: ModelSpec, input_spec: InputSpec, seed: int, intervention: Intervention) -> Trace:
-    """``intervened_run`` cached by its frozen specs and the (frozen) intervention."""
-    return intervened_run(model_spec, input_spec, seed, intervention)
+def cached_intervened_run(experiment: Experiment, intervention: Intervention) -> Trace:
+    """``intervened_run`` cached by the frozen experiment and the (frozen) intervention."""
+    return intervened_run(experiment, intervention)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_run_spec(experiment: Experiment) -> tuple[ModelSpec, tuple[str, ...]]:
+    """The model spec actually run (read from the weights for a checkpoint) and notes on what was assumed."""
+    run = build_run(experiment)
+    return run.spec, run.notes
+
+
+def trace_or_last_valid(experiment: Experiment, problems: list[str], key: str) -> tuple[Experiment, Trace] | None:
+    """Trace ``experiment``, or show each problem as an error and fall back to the last valid run of this page.
+
+    The last valid experiment is kept in ``st.session_state[key]``, so bad input never blanks the page.
+    """
+    if not problems:
+        try:
+            trace = cached_traced_run(experiment)
+        except ValueError as error:  # e.g. a typed h0 of the wrong shape, an input of the wrong size
+            problems = [str(error)]
+        else:
+            st.session_state[key] = experiment
+            return experiment, trace
+    for problem in problems:
+        st.error(problem[:1].upper() + problem[1:], icon=":material/error:")
+    last = st.session_state.get(key)
+    if last is None:
+        return None
+    st.info("Showing the last valid run until this is fixed.", icon=":material/history:")
+    return last, cached_traced_run(last)
 
 
 def check_badge(trace: Trace) -> None:
@@ -53,9 +81,7 @@ def figure_downloads(fig: go.Figure, name: str, key: str) -> None:
 
 def export_section(
     trace: Trace,
-    model_spec: ModelSpec,
-    input_spec: InputSpec,
-    seed: int,
+    experiment: Experiment,
     figure_makers: dict[str, Callable[[], go.Figure]],
 ) -> None:
     """Downloads of the whole trace (CSV, NPZ), a runnable script, and any figure as PNG/SVG/HTML.
@@ -82,7 +108,7 @@ def export_section(
                 key="export.npz",
                 on_click="ignore",
             )
-            snippet = reproduce_snippet(model_spec, input_spec, seed)
+            snippet = reproduce_snippet(experiment)
             st.download_button(
                 "Reproduce in Python (.py)",
                 data=snippet,

@@ -1,4 +1,5 @@
 """Keep every page inside app.py's navigation, even on the first deep link after the server starts."""
+
 from __future__ import annotations
 
 import streamlit as st

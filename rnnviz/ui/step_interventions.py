@@ -5,18 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.cells import GATE_NAMES
+from rnnviz.experiment import Experiment
 from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.style import SIGMOID_QUANTITIES
 from rnnviz.interventions import GateClamp, Intervention
-from rnnviz.signals import InputSpec
-from rnnviz.spec import ModelSpec
 from rnnviz.trace import Trace
 from rnnviz.ui.results import cached_intervened_run
 
 
-def _intervention_controls(spec: ModelSpec, trace: Trace, layer: int, direction: int) -> Intervention:
+def _intervention_controls(trace: Trace, layer: int, direction: int) -> Intervention:
     last = trace.seq_len - 1
-    gates = GATE_NAMES[spec.mode]
+    is_lstm = trace.kind == "LSTM"
+    gates = GATE_NAMES[trace.kind]
     clamps = []
     left, middle, right = st.columns(3)
     with left:
@@ -38,33 +38,31 @@ def _intervention_controls(spec: ModelSpec, trace: Trace, layer: int, direction:
     with middle:
         st.markdown("**Overwrite the initial state**")
         h0 = st.number_input("fill h0 with", -10.0, 10.0, 0.0, 0.1, key="step.h0_fill")
-        c0 = st.number_input("fill c0 with", -10.0, 10.0, 0.0, 0.1, key="step.c0_fill", disabled=spec.mode != "LSTM")
+        c0 = st.number_input("fill c0 with", -10.0, 10.0, 0.0, 0.1, key="step.c0_fill", disabled=not is_lstm)
     with right:
         st.markdown("**Nudge one input**")
         x_step = st.number_input("step t", 0, last, min(5, last), key="step.nudge.t")
-        x_feature = st.number_input("feature", 0, spec.input_size - 1, 0, key="step.nudge.feature")
+        x_feature = st.number_input("feature", 0, trace.geometry.input_size - 1, 0, key="step.nudge.feature")
         x_delta = st.number_input("add", -100.0, 100.0, 0.0, 0.1, key="step.nudge.delta")
     return Intervention(
         clamps=tuple(clamps),
         h0_fill=h0 or None,
-        c0_fill=(c0 or None) if spec.mode == "LSTM" else None,
+        c0_fill=(c0 or None) if is_lstm else None,
         x_step=int(x_step) if x_delta else None,
         x_feature=int(x_feature),
         x_delta=float(x_delta),
     )
 
 
-def intervention_section(
-    spec: ModelSpec, input_spec: InputSpec, seed: int, trace: Trace, *, layer: int, direction: int, batch: int
-) -> None:
+def intervention_section(experiment: Experiment, trace: Trace, *, layer: int, direction: int, batch: int) -> None:
     """Controls, then the changed run beside the unchanged one: difference heatmap and overlaid outputs."""
     with st.expander("What if? Clamp a gate, overwrite h0/c0, or nudge an input", icon=":material/science:"):
-        intervention = _intervention_controls(spec, trace, layer, direction)
+        intervention = _intervention_controls(trace, layer, direction)
         if intervention.is_empty:
             st.info("Choose a change above; the run with it appears here beside the unchanged run.")
             return
         try:
-            changed = cached_intervened_run(spec, input_spec, seed, intervention)
+            changed = cached_intervened_run(experiment, intervention)
         except ValueError as error:
             st.error(f"This intervention cannot be applied: {error}")
             return
