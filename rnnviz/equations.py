@@ -119,7 +119,7 @@ def _lstm(site: _Site) -> list[Equation]:
         Equation(
             "c",
             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
-            rf"c_t[{site.k}] = {fmt(f)} \cdot {factor(c_prev)} + {fmt(i)} \cdot {factor(g)} = {fmt(c)}",
+            two_lines(f"c_t[{site.k}]", rf"{fmt(f)} \cdot {factor(c_prev)} + {fmt(i)} \cdot {factor(g)}", fmt(c)),
             c,
         )
     )
@@ -168,7 +168,9 @@ def _gru(site: _Site) -> list[Equation]:
         Equation(
             "h",
             r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
-            rf"h_t[{site.k}] = (1 - {fmt(z)}) \cdot {factor(n)} + {fmt(z)} \cdot {factor(h_prev)} = {fmt(h)}",
+            two_lines(
+                f"h_t[{site.k}]", rf"(1 - {fmt(z)}) \cdot {factor(n)} + {fmt(z)} \cdot {factor(h_prev)}", fmt(h)
+            ),
             h,
         )
     )
