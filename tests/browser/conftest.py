@@ -1,0 +1,474 @@
+"""Real-browser fixtures: one streamlit server and one headless chromium per session, a fresh tab per test.
+
+Playwright cannot download browsers here, so Debian's chromium is driven directly (``CHROMIUM`` overrides
+the path). Without chromium or playwright the tests are skipped with a hint, except under ``CI=true``,
+where they fail: a CI run must never pass by silently skipping its browser tests.
+
+Tests talk to the app through the ``app`` fixture (an :class:`App`): open a page, click a sidebar link,
+wait for the script run that an action caused, read the plotly heatmaps, check that no exception or
+unexpected ``st.error`` is shown, and take full-page screenshots into ``tests/browser/artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+try:  # playwright is a dev dependency; its absence is reported by the prerequisite check below
+    from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    sync_playwright = None
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # the tests may run as root (containers, CI)
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+#: Upper bound for one browser test (pytest-timeout); the first one also starts the server and chromium.
+TEST_TIMEOUT_S = 180
+SERVER_START_TIMEOUT_S = 60
+#: The first script run imports torch and traces a model; later runs take well under a second.
+RUN_TIMEOUT_MS = 60_000
+#: A run only counts as finished once the app has stayed idle this long (a widget change can chain reruns).
+SETTLE_MS = 300
+MAX_SCREENSHOT_HEIGHT = 12_000
+
+
+# --------------------------------------------------------------------------- markers, prerequisites
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in this folder is a ``browser`` test with a bounded run time."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S))
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def _missing_prerequisites() -> list[str]:
+    missing = []
+    if sync_playwright is None:
+        missing.append("the playwright Python package (install the dev requirements: `make install-dev`)")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        missing.append(
+            f"chromium at {CHROMIUM} (`make test` or `make chromium` installs Debian's chromium; "
+            "or `sudo apt-get install -y chromium`, or set CHROMIUM=/path/to/chromium)"
+        )
+    return missing
+
+
+@pytest.fixture(scope="session")
+def browser_prerequisites() -> None:
+    """Skip (locally) or fail (CI=true) when playwright or chromium is missing."""
+    missing = _missing_prerequisites()
+    if not missing:
+        return
+    message = "browser tests need " + " and ".join(missing)
+    if _in_ci():
+        pytest.fail(f"{message}. CI=true, so they fail instead of being skipped.", pytrace=False)
+    pytest.skip(message)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health_ok(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate the process we started (by its own PID), then kill it if it does not exit in time."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextmanager
+def run_streamlit_server() -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_loopback_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = ARTIFACTS / f"streamlit-server-{port}.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        # Files edited while the tests run must not put a "File change / Rerun" prompt into the page.
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _health_ok(base_url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode}:\n{_tail(log_path)}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT_S} s:\n"
+                    f"{_tail(log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(browser_prerequisites: None) -> Iterator[str]:
+    """The server every test shares; its log is tests/browser/artifacts/streamlit-server-<port>.log."""
+    with run_streamlit_server() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fresh_streamlit_server(browser_prerequisites: None) -> Iterator[str]:
+    """A server of its own for tests about what the very first visitor after a start sees."""
+    with run_streamlit_server() as base_url:
+        yield base_url
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(browser_prerequisites: None) -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
+    """One headless Debian chromium for the whole session (each test gets its own context)."""
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+#: The frontend has drawn what the server sent: the root's script state (``<div data-testid="stApp"
+#: data-test-script-state=...>``) is back to "notRunning", no running-man icon, and no skeleton (lazily
+#: loaded elements such as plotly charts show one until their code has loaded and drawn).
+_FRONTEND_IDLE = """
+() => {
+  const root = document.querySelector('[data-testid="stApp"]');
+  return !!root && root.getAttribute("data-test-script-state") === "notRunning"
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !document.querySelector('[data-testid="stSkeleton"]');
+}
+"""
+
+#: What the frontend looked like, for a readable timeout message.
+_FRONTEND_STATE = """
+() => ({
+  scriptState: document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state") ?? null,
+  runningIcon: !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
+  skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+})
+"""
+
+#: Every plotly chart on the page: its title and the size of its first trace's z (rows = units).
+_HEATMAPS = """
+() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((chart) => {
+  const plot = chart.querySelector(".js-plotly-plot");
+  const trace = plot && plot._fullData && plot._fullData[0];
+  const z = plot && plot.calcdata && plot.calcdata[0] && plot.calcdata[0][0].z;
+  const title = chart.querySelector(".gtitle");
+  return trace ? {
+    title: title ? title.textContent : "",
+    type: trace.type,
+    units: z ? z.length : trace.y.length,
+    steps: z ? z[0].length : trace.x.length,
+  } : null;
+})
+"""
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """What a person sees of one plotly heatmap: its title and how many unit rows / time columns it draws."""
+
+    title: str
+    type: str
+    units: int
+    steps: int
+
+
+class RunWatcher:
+    """Counts the app's script runs from Streamlit's own protocol messages on the page's websocket.
+
+    The DOM alone cannot tell: a fast rerun can start and end between two renders, so the root's
+    "running" state never shows. The server, however, always ends a run with a ``script_finished``
+    message and reports ``session_status_changed(script_is_running=...)`` around it.
+    """
+
+    FULL_RUN = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+
+    def __init__(self, page: Page) -> None:
+        self.finished = 0  # full-app runs that ran to their end (not interrupted by a newer rerun)
+        self.fragment_runs = 0
+        self.running = False
+        self.last_change = time.monotonic()
+        self.log: list[str] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        if urlsplit(socket.url).path.endswith("/_stcore/stream"):
+            socket.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload: bytes | str) -> None:
+        if isinstance(payload, str):
+            return
+        try:
+            message = ForwardMsg.FromString(payload)
+        except Exception:  # not a ForwardMsg: nothing to count
+            return
+        kind = message.WhichOneof("type")
+        if kind == "session_status_changed":
+            self.running = message.session_status_changed.script_is_running
+        elif kind == "script_finished":
+            status = message.script_finished
+            if status in self.FULL_RUN:
+                self.finished += 1
+            elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                self.fragment_runs += 1
+            self.log = [*self.log[-7:], ForwardMsg.ScriptFinishedStatus.Name(status)]
+        else:
+            return
+        self.last_change = time.monotonic()
+
+
+@dataclass
+class App:
+    """A browser tab on the running app, with the waits and checks a Streamlit test needs."""
+
+    page: Page
+    base_url: str
+    test_name: str
+    console_errors: list[str] = field(default_factory=list)
+    _shots: int = 0
+
+    def __post_init__(self) -> None:
+        self.runs = RunWatcher(self.page)
+
+    # --- navigation and waiting -------------------------------------------------------------------
+
+    def goto(self, path: str = "/") -> App:
+        """Open ``base_url + path`` (may include a query string) and wait for the first script run."""
+        with self.expect_rerun():
+            self.page.goto(self.base_url + path)
+        return self
+
+    def wait_until_idle(self, after: int | None = None, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+        """Wait until the app is idle: no script running, the frontend has drawn everything, and nothing
+        changed for ``SETTLE_MS`` (a run can trigger another). With ``after``: also until more than
+        ``after`` full script runs have finished. Fails on a timeout or an exception box."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            runs = self.runs
+            if (
+                (after is None or runs.finished > after)
+                and not runs.running
+                and time.monotonic() - runs.last_change >= SETTLE_MS / 1000
+                and self.page.evaluate(_FRONTEND_IDLE)
+            ):
+                break
+            if time.monotonic() > deadline:
+                seen = {"finished": runs.finished, "running": runs.running, "recent": runs.log}
+                raise AssertionError(
+                    f"the app was not idle after more than {after} finished runs within {timeout_ms} ms: "
+                    f"server {seen}, frontend {self.page.evaluate(_FRONTEND_STATE)}"
+                )
+            self.page.wait_for_timeout(50)  # lets playwright deliver the websocket events
+        self.assert_no_exception()
+
+    @contextmanager
+    def expect_rerun(self, timeout_ms: int = RUN_TIMEOUT_MS) -> Iterator[None]:
+        """``with app.expect_rerun(): <action>`` returns once the script run caused by the action has finished."""
+        before = self.runs.finished
+        yield
+        self.wait_until_idle(after=before, timeout_ms=timeout_ms)
+
+    def nav_link(self, label: str):
+        """The sidebar navigation link with exactly this label."""
+        links = self.page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+        return links.filter(has=self.page.get_by_text(label, exact=True))
+
+    def open_page_from_sidebar(self, label: str) -> None:
+        """Click the sidebar navigation link ``label``, like a person, and wait for the new page's run."""
+        with self.expect_rerun():
+            self.nav_link(label).click()
+
+    # --- reading the page -------------------------------------------------------------------------
+
+    def title(self) -> str:
+        """The page's ``st.title`` (its first h1 in the main area)."""
+        return self.page.get_by_test_id("stMain").locator("h1").first.inner_text().strip()
+
+    def sidebar_widget(self, test_id: str, label: str):
+        """A sidebar widget (``stSlider``, ``stSelectbox``, ...) by its visible label."""
+        sidebar = self.page.get_by_test_id("stSidebar")
+        widgets = sidebar.get_by_test_id(test_id)
+        return widgets.filter(has=self.page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+
+    def slider_input(self, label: str):
+        """The focusable thumb (an ``<input type=range>``) of a sidebar slider."""
+        return self.sidebar_widget("stSlider", label).locator('input[type="range"]')
+
+    def selectbox_input(self, label: str):
+        return self.sidebar_widget("stSelectbox", label).get_by_role("combobox")
+
+    def choose(self, label: str, option: str) -> None:
+        """Open the sidebar selectbox ``label``, click ``option`` and wait for the rerun."""
+        self.selectbox_input(label).click()
+        with self.expect_rerun():
+            self.page.get_by_role("option", name=option, exact=True).click()
+
+    def heatmaps(self, timeout_ms: int = 30_000) -> list[Heatmap]:
+        """Every plotly chart of the current run, once plotly has drawn all of them."""
+        self.page.wait_for_function(f"() => ({_HEATMAPS})().every((h) => h !== null)", timeout=timeout_ms)
+        return [Heatmap(**chart) for chart in self.page.evaluate(_HEATMAPS)]
+
+    def query_params(self) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(self.page.url).query))
+
+    def path(self) -> str:
+        return urlsplit(self.page.url).path
+
+    def error_texts(self) -> list[str]:
+        """Texts of ``st.error`` boxes on the page."""
+        return self.page.get_by_test_id("stAlertContentError").all_inner_texts()
+
+    def assert_no_exception(self) -> None:
+        """The page shows no exception box (checked after every script run: no test expects one)."""
+        exceptions = self.page.get_by_test_id("stException").all_inner_texts()
+        assert not exceptions, f"the page shows an exception:\n{exceptions[0][:2000]}"
+
+    def assert_healthy(self, expected_errors: list[str] | tuple[str, ...] = ()) -> None:
+        """No exception box, no ``st.error`` except ones containing an ``expected_errors`` text, no JS errors."""
+        self.assert_no_exception()
+        unexpected = [text for text in self.error_texts() if not any(e in text for e in expected_errors)]
+        assert not unexpected, f"the page shows unexpected st.error boxes: {unexpected}"
+        assert not self.console_errors, f"uncaught JavaScript errors in the page: {self.console_errors}"
+
+    # --- artifacts --------------------------------------------------------------------------------
+
+    def screenshot(self, label: str) -> Path:
+        """A full-page PNG in tests/browser/artifacts/, named after the test and ``label``.
+
+        Streamlit scrolls inside its main area rather than the document, so the viewport is stretched to
+        the content's height for the shot (plotly charts keep their width), then restored.
+        """
+        ARTIFACTS.mkdir(exist_ok=True)
+        self._shots += 1
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{self.test_name}__{self._shots:02d}_{label}").strip("_")
+        path = ARTIFACTS / f"{safe}.png"
+        height = self.page.evaluate(
+            """() => Math.max(window.innerHeight, ...[
+                '[data-testid="stMain"]', '[data-testid="stSidebarContent"]'
+              ].map((s) => { const e = document.querySelector(s); return e ? e.scrollHeight : 0; }))"""
+        )
+        original = self.page.viewport_size or VIEWPORT
+        height = min(int(height), MAX_SCREENSHOT_HEIGHT)
+        try:
+            if height > original["height"]:
+                self.page.set_viewport_size({"width": original["width"], "height": height})
+                self.page.wait_for_timeout(150)  # let the layout (and plotly's resize handler) settle
+            self.page.screenshot(path=str(path), full_page=True)
+        finally:
+            if height > original["height"]:
+                self.page.set_viewport_size(original)
+        return path
+
+
+@contextmanager
+def open_app(browser: Browser, base_url: str, test_name: str) -> Iterator[App]:
+    """A fresh browser context (so a new streamlit session) on ``base_url``; a final screenshot is always saved."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    driver = App(page=page, base_url=base_url, test_name=test_name)
+    page.on("pageerror", lambda error: driver.console_errors.append(str(error)))
+    try:
+        yield driver
+    finally:
+        try:
+            if not page.is_closed() and page.url.startswith(base_url):
+                driver.screenshot("final")
+        except Exception as error:  # a failed screenshot must not hide the test's own failure
+            print(f"final screenshot failed: {error}", file=sys.stderr)
+        context.close()
+
+
+@pytest.fixture
+def app(chromium: Browser, streamlit_server: str, request: pytest.FixtureRequest) -> Iterator[App]:
+    """A new tab (and streamlit session) on the shared server."""
+    with open_app(chromium, streamlit_server, request.node.name) as driver:
+        yield driver
+
+
+@pytest.fixture
+def fresh_app(chromium: Browser, fresh_streamlit_server: str, request: pytest.FixtureRequest) -> Iterator[App]:
+    """A new tab on a server nobody has visited yet."""
+    with open_app(chromium, fresh_streamlit_server, request.node.name) as driver:
+        yield driver
+
+
+@pytest.fixture
+def shot(app: App) -> Callable[[str], Path]:
+    """``shot("after-gru")`` saves a full-page screenshot of the current state."""
+    return app.screenshot

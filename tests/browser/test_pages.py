@@ -1,0 +1,237 @@
+"""The app in a real browser: every page opens from the sidebar; the Overview reacts to its controls,
+reads its settings from the URL, exports its figures, and keeps its settings across pages.
+
+Per-page expectations live in ``PAGES``: when a page grows, update its row (title, charts, badge).
+"""
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the fixtures skip (or, under CI=true, fail) with an install hint
+    expect = None
+
+OVERVIEW_TITLE = "rnnviz: see inside a real recurrent network"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """What a page must show at the default settings."""
+
+    nav_label: str  # the sidebar link
+    path: str  # the URL path it leads to
+    title: str  # its st.title
+    min_charts: int = 0  # plotly charts at the default model (LSTM, hidden 16)
+    badge: bool = False  # shows the "matches torch.nn.* forward" check
+
+
+PAGES = [
+    PageSpec("Overview", "/", OVERVIEW_TITLE, min_charts=2, badge=True),
+    PageSpec("Step through", "/step_through", "Step through", min_charts=1, badge=True),
+    PageSpec("Shapes & layouts", "/shapes", "Shapes & layouts"),
+    PageSpec("Train: sin → cos", "/train_sine", "Train: sin → cos"),
+    PageSpec("Language model", "/char_lm", "Language model"),
+]
+OVERVIEW = PAGES[0]
+
+BADGE = re.compile(
+    r"matches torch\.nn\.(?P<cell>\w+) forward: max \|Δ\| = (?P<delta>[-+.\deE]+) \(tolerance (?P<tol>[-+.\deE]+)"
+)
+
+
+def check_badge(app, cell: str = "LSTM") -> None:
+    """The green 'matches torch.nn.<cell> forward' badge is shown and its error is within its tolerance."""
+    badge = app.page.locator(".stMarkdownBadge").filter(has_text="forward: max |Δ|")
+    expect(badge).to_have_count(1)
+    text = badge.inner_text()
+    found = BADGE.search(text)
+    assert found, f"badge does not say the trace matches: {text!r}"
+    assert found["cell"] == cell, text
+    assert float(found["delta"]) <= float(found["tol"]), text
+    red, green, blue = map(int, re.findall(r"\d+", badge.evaluate("e => getComputedStyle(e).color"))[:3])
+    assert green > red and green > blue, f"badge text colour is not green: rgb({red}, {green}, {blue})"
+
+
+def module_code(app) -> str:
+    return app.page.get_by_test_id("stMain").get_by_test_id("stCode").first.inner_text()
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
+def test_page_opens_from_the_sidebar(app, spec: PageSpec):
+    app.goto("/")
+    if spec == OVERVIEW:  # come back to it from another page
+        app.open_page_from_sidebar(PAGES[1].nav_label)
+    app.open_page_from_sidebar(spec.nav_label)
+
+    assert app.path() == spec.path
+    assert app.title() == spec.title
+    expect(app.nav_link(spec.nav_label)).to_have_attribute("aria-current", "page")
+    if spec.badge:
+        check_badge(app)
+    assert len(app.heatmaps()) >= spec.min_charts
+    app.assert_healthy()
+
+
+# --------------------------------------------------------------------------- the Overview page
+
+
+def test_overview_shows_verified_hidden_and_cell_state(app):
+    app.goto("/")
+    assert app.title() == OVERVIEW_TITLE
+    check_badge(app, "LSTM")
+    assert "torch.nn.LSTM(1, 16)" in module_code(app)
+    charts = app.heatmaps()
+    assert [c.title.split(" — ")[0] for c in charts] == ["hidden state h_t", "cell state c_t"]
+    assert all(c.type == "heatmap" and (c.units, c.steps) == (16, 40) for c in charts), charts
+    app.assert_healthy()
+
+
+def test_hidden_size_slider_moves_with_the_keyboard(app, shot):
+    app.goto("/")
+    thumb = app.slider_input("Hidden size")
+    expect(thumb).to_have_value("16")
+
+    for key, expected in [("ArrowRight", 17), ("ArrowRight", 18), ("ArrowLeft", 17)]:
+        with app.expect_rerun():
+            thumb.press(key)  # focuses the thumb, then presses the key, like a keyboard user
+        expect(thumb).to_have_value(str(expected))
+        assert [c.units for c in app.heatmaps()] == [expected, expected]
+        assert app.query_params().get("hidden_size") == str(expected)
+    shot("hidden-17")
+
+    thumb_label = app.sidebar_widget("stSlider", "Hidden size").get_by_test_id("stSliderThumbValue")
+    expect(thumb_label).to_have_text("17")
+    assert "torch.nn.LSTM(1, 17)" in module_code(app)
+    check_badge(app, "LSTM")
+    app.assert_healthy()
+
+
+def test_choosing_gru_removes_the_cell_state_heatmap(app, shot):
+    app.goto("/")
+    assert any(c.title.startswith("cell state c_t") for c in app.heatmaps())
+
+    app.choose("Cell type", "GRU")
+    shot("gru")
+
+    expect(app.selectbox_input("Cell type")).to_have_value("GRU")
+    charts = app.heatmaps()
+    assert [c.title.split(" — ")[0] for c in charts] == ["hidden state h_t"]
+    assert app.query_params().get("cell") == "GRU"
+    assert "torch.nn.GRU(1, 16)" in module_code(app)
+    check_badge(app, "GRU")
+    app.assert_healthy()
+
+
+def test_settings_in_the_query_string_are_applied(app):
+    app.goto("/?cell=GRU&hidden_size=8&seq_len=12")
+
+    expect(app.selectbox_input("Cell type")).to_have_value("GRU")
+    expect(app.slider_input("Hidden size")).to_have_value("8")
+    expect(app.slider_input("Sequence length")).to_have_value("12")
+    charts = app.heatmaps()
+    assert [(c.units, c.steps) for c in charts] == [(8, 12)]  # GRU: h only, 8 units, 12 steps
+    assert "torch.nn.GRU(1, 8)" in module_code(app)
+    check_badge(app, "GRU")
+    app.assert_healthy()
+
+
+def test_impossible_settings_in_the_url_end_in_a_clear_error(app):
+    app.goto("/?proj_size=16")  # an LSTM projection must be smaller than the hidden size (16)
+    expect(app.page.get_by_test_id("stAlertContentError")).to_have_count(1)
+    assert "cannot be built" in app.error_texts()[0]
+    assert app.heatmaps() == []
+    app.assert_healthy(expected_errors=["cannot be built"])
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", data[16:24])  # IHDR width, height
+
+
+DOWNLOADS = {
+    # format: (check of the bytes, smallest sane size, largest sane size)
+    "png": (lambda data: data.startswith(b"\x89PNG\r\n\x1a\n") and min(_png_size(data)) >= 200, 5_000, 5_000_000),
+    "svg": (lambda data: b"<svg" in data[:1000] and b"</svg>" in data[-200:], 5_000, 5_000_000),
+    "html": (lambda data: b"plotly" in data and b"<html" in data[:1000].lower(), 50_000, 30_000_000),
+}
+
+
+@pytest.mark.parametrize("fmt", list(DOWNLOADS))
+def test_first_figure_downloads(app, fmt: str):
+    app.goto("/")
+    button = app.page.get_by_test_id("stMain").get_by_test_id("stDownloadButton").filter(has_text=fmt.upper()).first
+    with app.page.expect_download(timeout=60_000) as info:  # PNG/SVG are rendered by kaleido on click
+        button.click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    assert download.suggested_filename == f"h_layer0_dir0.{fmt}"
+    data = Path(download.path()).read_bytes()
+    is_valid, smallest, largest = DOWNLOADS[fmt]
+    assert smallest <= len(data) <= largest, f"{fmt}: {len(data)} bytes"
+    assert is_valid(data), data[:200]
+    expect(app.page.get_by_test_id("stDownloadButtonError")).to_have_count(0)
+    app.assert_healthy()
+
+
+# --------------------------------------------------------------------------- state across pages
+
+
+def test_changed_hidden_size_survives_a_page_switch(app, shot):
+    app.goto("/")
+    with app.expect_rerun():
+        app.slider_input("Hidden size").press("ArrowRight")
+    assert [c.units for c in app.heatmaps()] == [17, 17]
+
+    app.open_page_from_sidebar("Step through")
+    assert app.title() == "Step through"
+    expect(app.slider_input("Hidden size")).to_have_value("17")
+    assert app.query_params().get("hidden_size") == "17"
+    assert "torch.nn.LSTM(1, 17)" in module_code(app)
+    units = [c.units for c in app.heatmaps() if c.type == "heatmap"]
+    assert 17 in units and 16 not in units, units
+    shot("step-through-17")
+    app.assert_healthy()
+
+    app.open_page_from_sidebar("Overview")
+    assert app.title() == OVERVIEW_TITLE
+    expect(app.slider_input("Hidden size")).to_have_value("17")
+    assert app.query_params().get("hidden_size") == "17"
+    assert [c.units for c in app.heatmaps()] == [17, 17]
+    app.assert_healthy()
+
+
+def test_settings_from_the_url_survive_a_page_switch(app):
+    app.goto("/?cell=GRU&hidden_size=8")
+    assert [c.units for c in app.heatmaps()] == [8]
+
+    app.open_page_from_sidebar("Step through")
+    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
+    expect(app.selectbox_input("Cell type")).to_have_value("GRU", timeout=2_000)
+    expect(app.slider_input("Hidden size")).to_have_value("8", timeout=2_000)
+
+
+def test_first_deep_link_after_a_server_start_gets_the_app_navigation(fresh_app):
+    """A shared link to a page, opened before anyone visited "/", still runs app.py's navigation and page config.
+
+    (With a ``pages/`` folder, Streamlit's legacy multipage mode would run the page file alone and list
+    "app", "home", "step through", ... in the sidebar; rnnviz.ui.shell guards against that.)
+    """
+    step = PAGES[1]
+    fresh_app.goto(step.path)
+    assert fresh_app.path() == step.path
+    assert fresh_app.title() == step.title
+    links = fresh_app.page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+    expect(links).to_have_count(len(PAGES))
+    for spec in PAGES:
+        expect(fresh_app.nav_link(spec.nav_label)).to_have_count(1)
+    expect(fresh_app.nav_link(step.nav_label)).to_have_attribute("aria-current", "page")
+    assert fresh_app.page.title() == "rnnviz"  # app.py's st.set_page_config ran
+    fresh_app.assert_healthy()
