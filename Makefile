@@ -32,7 +32,7 @@ browser: $(VENV)/.installed-dev chromium
 	$(PY) -m pytest tests/browser
 
 bench: $(VENV)/.installed-dev
-	$(PY) benchmarks/bench_trace.py
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
