@@ -9,7 +9,14 @@ from rnnviz.shapes import shape_table
 from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
 from rnnviz.ui.playback import time_scrubber
-from rnnviz.ui.results import cached_run_spec, check_badge, export_section, trace_or_last_valid
+from rnnviz.ui.results import (
+    cached_cell_loop_check,
+    cached_run_spec,
+    cell_loop_caption,
+    check_badge,
+    export_section,
+    trace_or_last_valid,
+)
 from rnnviz.ui.shell import ensure_app_shell
 from rnnviz.ui.step_interventions import intervention_section
 from rnnviz.ui.step_sources import experiment_controls
@@ -38,6 +45,7 @@ if experiment.checkpoint is not None:
     st.info("Your model (the sidebar's model settings do not apply): " + "; ".join(notes), icon=":material/upload:")
 st.code(f"module = {torch_constructor(run_spec)}", language="python")
 check_badge(trace)
+cell_loop_caption(cached_cell_loop_check(experiment))
 table = shape_table(run_spec, trace.batch_size, trace.seq_len)
 st.caption(
     " · ".join(

@@ -26,6 +26,7 @@ from rnnviz.layout_checks import random_tensor, run_module
 from rnnviz.numerics import max_abs_difference, tolerance_for
 from rnnviz.shapes import ShapeTable
 from rnnviz.spec import DTYPES, build_model
+from rnnviz.trace import Trace
 
 CELL_CLASSES = {"LSTM": nn.LSTMCell, "GRU": nn.GRUCell, "RNN_TANH": nn.RNNCell, "RNN_RELU": nn.RNNCell}
 #: Vocabulary of the embedding demo (token ids 0..EMBED_VOCAB-1).
@@ -181,4 +182,29 @@ def embedding_stages(table: ShapeTable, seed: int = 0) -> tuple[Stage, ...]:
         ),
         Stage("output", tuple(output.shape), str(output.dtype), out_axes, "output, h_n = model(vectors)[:2]"),
         Stage("h_n", tuple(h_n.shape), str(h_n.dtype), state_axes, "# the same call; never batch-first"),
+    )
+
+
+def trace_vs_cell_loop(module: nn.RNNBase, trace: Trace) -> CellLoopCheck | None:
+    """A traced run vs ``module``'s Cells called in a Python loop from the trace's own x and h0/c0.
+
+    None for an LSTM with proj_size started from a non-zero h0 (an LSTMCell has no projection to start from).
+    """
+    geo = trace.geometry
+    records = [trace.record(layer, d) for layer in range(geo.num_layers) for d in range(geo.num_directions)]
+    h0 = torch.stack([rec.h0 for rec in records])  # (L*D, B, P)
+    c0 = torch.stack([rec.c0 for rec in records]) if trace.kind == "LSTM" else None  # (L*D, B, H)
+    if geo.proj_size and bool(h0.any()):
+        return None
+    loop_output, loop_h_n, loop_c_n = cell_loop(module, trace.layer_input(0), h0, c0)
+    top = geo.num_layers - 1
+    traced_output = torch.cat([trace.state("h", top, d) for d in range(geo.num_directions)], -1)  # (T, B, D*P)
+    batched = (lambda t: t[:, None]) if trace.unbatched else (lambda t: t)  # h_n/c_n: (L*D, B, size)
+    return CellLoopCheck(
+        CELL_CLASSES[trace.kind].__name__,
+        max_abs_difference(traced_output, loop_output),
+        max_abs_difference(batched(trace.h_n), loop_h_n),
+        max_abs_difference(batched(trace.c_n), loop_c_n) if c0 is not None else None,
+        trace.tolerance,
+        not geo.proj_size,
     )

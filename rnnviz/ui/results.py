@@ -7,6 +7,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnnviz.equivalence import CellLoopCheck, trace_vs_cell_loop
 from rnnviz.experiment import Experiment, build_run, intervened_run, traced_run
 from rnnviz.export import MIME_TYPES, figure_bytes, reproduce_snippet, trace_csv, trace_npz
 from rnnviz.interventions import Intervention
@@ -31,6 +32,24 @@ def cached_run_spec(experiment: Experiment) -> tuple[ModelSpec, tuple[str, ...]]
     """The model spec actually run (read from the weights for a checkpoint) and notes on what was assumed."""
     run = build_run(experiment)
     return run.spec, run.notes
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_cell_loop_check(experiment: Experiment) -> CellLoopCheck | None:
+    """The experiment's trace vs its module's Cells called in a loop (see ``trace_vs_cell_loop``)."""
+    return trace_vs_cell_loop(build_run(experiment).module, cached_traced_run(experiment))
+
+
+def cell_loop_caption(check: CellLoopCheck | None) -> None:
+    """One line under the badge: the same numbers from nn.LSTMCell (GRUCell, RNNCell) called in a loop."""
+    if check is None:
+        st.caption("(No Cell-loop comparison: an LSTMCell has no projection to start from a non-zero h0.)")
+        return
+    verdict = "same numbers" if check.matches else "DIFFERENT numbers"
+    st.caption(
+        f"{verdict} from torch.nn.{check.cell_name} called step by step in a Python loop with the module's "
+        f"weights: max |Δ| = {check.max_abs_diff:.1e}"
+    )
 
 
 def trace_or_last_valid(experiment: Experiment, problems: list[str], key: str) -> tuple[Experiment, Trace] | None:

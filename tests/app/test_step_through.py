@@ -126,3 +126,10 @@ def test_export_section_offers_every_file(step):
         assert label in labels
     assert len(step.selectbox(key="export.figure").options) == 6  # i f g o h c
     assert any("rnnviz.trace(run.module, run.x, run.hx)" in c.value for c in step.code)
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU", "RNN (tanh)"])
+def test_cell_loop_equivalence_is_shown(step, cell):
+    step.selectbox(key="cell").set_value(cell).run()
+    name = {"LSTM": "LSTMCell", "GRU": "GRUCell", "RNN (tanh)": "RNNCell"}[cell]
+    assert any(f"same numbers from torch.nn.{name} called step by step" in c.value for c in step.caption)

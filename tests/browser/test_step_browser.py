@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 MARKER_X = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
   .map((plot) => (plot.layout.shapes && plot.layout.shapes.length) ? plot.layout.shapes[0].x0 : null)"""
@@ -70,13 +71,13 @@ def test_downloads_of_the_trace_and_a_figure(app):
     app.page.get_by_text("Export", exact=True).click()
     with app.page.expect_download() as csv_download:
         app.page.get_by_role("button", name="Trace as CSV (long format)").click()
-    rows = list(csv.DictReader(io.StringIO(open(csv_download.value.path()).read())))
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
     assert list(rows[0]) == ["t", "layer", "direction", "batch", "unit", "quantity", "value"]
     assert len(rows) == 40 * 16 * 6  # steps x units x (i, f, g, o, h, c) at the defaults
     assert {row["quantity"] for row in rows} == {"i", "f", "g", "o", "h", "c"}
     with app.page.expect_download(timeout=60_000) as png_download:
         app.page.get_by_role("button", name="PNG", exact=True).click()
-    png = open(png_download.value.path(), "rb").read()
+    png = Path(png_download.value.path()).read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
     assert png_download.value.suggested_filename.endswith(".png")
     app.assert_healthy()

@@ -11,8 +11,10 @@ import sys
 
 import pytest
 import torch
+from torch import nn
 
-from rnnviz.equivalence import cell_loop, check_cell_loop, embedding_stages
+import rnnviz
+from rnnviz.equivalence import cell_loop, check_cell_loop, embedding_stages, trace_vs_cell_loop
 from rnnviz.layout_checks import check_final_state_slices, final_state_slices, torch_parameter_count
 from rnnviz.shapes import shape_table
 from rnnviz.shapes_export import shape_table_csv, shape_table_markdown, shapes_snippet
@@ -129,3 +131,32 @@ def test_snippet_prints_the_tables_shapes(config):
     printed = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
     expected = {t.name: str(t.shape) for t in (*table.tensors, *table.parameters)}
     assert printed == {**expected, "total": str(table.total_parameters)}
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.LSTM(2, 5, num_layers=2, bidirectional=True, batch_first=True),
+        nn.GRU(2, 5, num_layers=2),
+        nn.RNN(2, 5, nonlinearity="relu", bidirectional=True),
+        nn.LSTM(2, 5, proj_size=3),
+    ],
+    ids=["lstm", "gru", "rnn-relu", "lstm-proj"],
+)
+def test_trace_vs_cell_loop_agrees_from_the_traced_initial_state(module):
+    torch.manual_seed(0)
+    batch_first = module.batch_first
+    x = torch.randn(3, 6, 2) if batch_first else torch.randn(6, 3, 2)
+    rows = module.num_layers * (2 if module.bidirectional else 1)
+    out_size = module.proj_size or module.hidden_size
+    h0 = torch.zeros(rows, 3, out_size) if module.proj_size else torch.randn(rows, 3, out_size)
+    hx = (h0, torch.randn(rows, 3, module.hidden_size)) if module.mode == "LSTM" else h0
+    check = trace_vs_cell_loop(module, rnnviz.trace(module, x, hx))
+    assert check is not None and check.matches, check
+    assert check.cell_name == {"LSTM": "LSTMCell", "GRU": "GRUCell", "RNN_RELU": "RNNCell"}[module.mode]
+
+
+def test_trace_vs_cell_loop_declines_a_projected_lstm_with_a_nonzero_h0():
+    lstm = nn.LSTM(2, 5, proj_size=3)
+    hx = (torch.ones(1, 1, 3), torch.zeros(1, 1, 5))
+    assert trace_vs_cell_loop(lstm, rnnviz.trace(lstm, torch.randn(4, 1, 2), hx)) is None
