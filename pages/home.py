@@ -6,7 +6,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.spec import torch_constructor
 from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
-from rnnviz.ui.results import cached_traced_run, check_badge, figure_downloads
+from rnnviz.ui.results import check_badge, figure_downloads, trace_or_last_valid
 from rnnviz.ui.shell import ensure_app_shell
 
 ensure_app_shell()
@@ -24,7 +24,10 @@ if model_spec is None or inputs is None:
     st.stop()
 input_spec, seed = inputs
 
-trace = cached_traced_run(Experiment(model_spec, input_spec, seed))
+shown = trace_or_last_valid(Experiment(model_spec, input_spec, seed), [], key="home.last_valid")
+if shown is None:
+    st.stop()
+trace = shown[1]
 st.code(f"module = {torch_constructor(model_spec)}", language="python")
 check_badge(trace)
 

@@ -21,6 +21,8 @@ from rnnviz.spec import DTYPES, ModelSpec, build_model
 from rnnviz.trace import Trace, trace
 
 INITIAL_STATE_MODES = ("zeros", "random", "typed")
+#: A trace keeps every gate and state of every step; a run that would need more memory than this is refused.
+MAX_TRACE_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,28 @@ def build_run(experiment: Experiment) -> BuiltRun:
         x = make_input(experiment.input_spec, spec.input_size, spec.batch_first, dtype)
     else:
         x = sequence_to_input(values, experiment.input_spec.batch, spec.batch_first, dtype, spec.input_size)
+    _check_trace_size(spec, x)
     return BuiltRun(spec, module, x, _initial_state(experiment, spec, x), notes)
+
+
+def trace_bytes(spec: ModelSpec, seq_len: int, batch: int) -> int:
+    """Memory a trace of ``spec`` records: per step, batch item, layer and direction the input term, the
+    recurrent term and the gates (3 x G*H numbers) plus h and c."""
+    blocks = {"LSTM": 4, "GRU": 3}.get(spec.mode, 1)
+    per_step = 3 * blocks * spec.hidden_size + spec.out_size + spec.hidden_size
+    itemsize = torch.finfo(DTYPES[spec.dtype]).bits // 8
+    return spec.num_layers * spec.num_directions * seq_len * batch * per_step * itemsize
+
+
+def _check_trace_size(spec: ModelSpec, x: torch.Tensor) -> None:
+    seq_len, batch = (x.shape[1], x.shape[0]) if spec.batch_first else (x.shape[0], x.shape[1])
+    needed = trace_bytes(spec, seq_len, batch)
+    if needed > MAX_TRACE_BYTES:
+        raise ValueError(
+            f"tracing this run would record {needed / 2**30:.1f} GiB of gates and states (the limit is "
+            f"{MAX_TRACE_BYTES / 2**30:.0f} GiB): lower the batch size, the sequence length, the hidden size "
+            "or the number of layers"
+        )
 
 
 def _initial_state(experiment: Experiment, spec: ModelSpec, x: torch.Tensor):

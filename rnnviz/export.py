@@ -59,6 +59,15 @@ def trace_npz(trace: Trace) -> bytes:
     return buffer.getvalue()
 
 
+#: Above this many values the long-format CSV (one row per value) would be hundreds of MB: offer NPZ instead.
+MAX_CSV_VALUES = 2_000_000
+
+
+def trace_value_count(trace: Trace) -> int:
+    """How many rows ``trace_csv`` would write: every gate and state of every step, unit and batch item."""
+    return sum(values.size for name, values in trace_arrays(trace).items() if name.startswith("layer"))
+
+
 def trace_csv(trace: Trace) -> bytes:
     """Long-format CSV, one row per value: t, layer, direction, batch, unit, quantity, value (time-major)."""
     frames = []

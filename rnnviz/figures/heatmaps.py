@@ -18,6 +18,14 @@ def decimation_stride(steps: int, max_steps: int) -> int:
     return max(1, -(-steps // max(1, max_steps)))
 
 
+def decimation_note(stride: int, steps: int) -> str:
+    """' (every 2nd of 1000 steps shown)' for a decimated figure title; '' when every step is drawn."""
+    if stride == 1:
+        return ""
+    suffix = "th" if 10 <= stride % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(stride % 10, "th")
+    return f" (every {stride}{suffix} of {steps} steps shown)"
+
+
 def unit_time_heatmap(
     values: np.ndarray,
     *,
@@ -38,8 +46,7 @@ def unit_time_heatmap(
     steps, units = values.shape
     stride = decimation_stride(steps, min(MAX_HEATMAP_STEPS, max_cells // max(units, 1)))
     kept = np.arange(0, steps, stride)
-    if stride > 1:
-        title = f"{title} (every {stride}th step of {steps} shown)"
+    title += decimation_note(stride, steps)
     heatmap = go.Heatmap(
         z=values[kept].T.astype(np.float32),  # (units, time); float32 halves what the browser receives
         x=kept,

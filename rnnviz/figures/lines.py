@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.heatmaps import decimation_stride
+from rnnviz.figures.heatmaps import decimation_note, decimation_stride
 from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, step_marker
 
 #: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
@@ -45,8 +45,7 @@ def sequence_lines(
                     x=kept, y=y_changed, name=f"{name} (changed)", mode="lines", line=dict(color=colour, dash="dash")
                 )
             )
-    if stride > 1:
-        title = f"{title} (every {stride}th of {steps} steps)"
+    title += decimation_note(stride, steps)
     layout = base_layout(
         title=title,
         x_title="time step t",

@@ -9,7 +9,15 @@ import streamlit as st
 
 from rnnviz.equivalence import CellLoopCheck, trace_vs_cell_loop
 from rnnviz.experiment import Experiment, build_run, intervened_run, traced_run
-from rnnviz.export import MIME_TYPES, figure_bytes, reproduce_snippet, trace_csv, trace_npz
+from rnnviz.export import (
+    MAX_CSV_VALUES,
+    MIME_TYPES,
+    figure_bytes,
+    reproduce_snippet,
+    trace_csv,
+    trace_npz,
+    trace_value_count,
+)
 from rnnviz.interventions import Intervention
 from rnnviz.spec import ModelSpec
 from rnnviz.trace import Trace
@@ -111,6 +119,8 @@ def export_section(
         data_column, figure_column = st.columns(2)
         with data_column:
             st.markdown("**The whole trace**")
+            values = trace_value_count(trace)
+            too_big = values > MAX_CSV_VALUES
             st.download_button(
                 "Trace as CSV (long format)",
                 data=lambda: trace_csv(trace),
@@ -118,6 +128,8 @@ def export_section(
                 mime=MIME_TYPES["csv"],
                 key="export.csv",
                 on_click="ignore",
+                disabled=too_big,
+                help=f"{values:,} values: too many for one CSV row each; download the NPZ" if too_big else None,
             )
             st.download_button(
                 "Trace as NPZ",

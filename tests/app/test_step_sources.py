@@ -135,3 +135,22 @@ def test_junk_checkpoints_are_refused(step, content, words):
     step.radio(key="step.model_source").set_value("uploaded state_dict").run()
     step.file_uploader(key="step.checkpoint").upload("bad.pt", content).run()
     assert_error_and_last_view_kept(step, *words)
+
+
+def test_a_run_too_large_to_trace_is_refused_with_what_to_lower(step):
+    step.slider(key="hidden_size").set_value(256).run()
+    step.slider(key="num_layers").set_value(4).run()
+    step.toggle(key="bidirectional").set_value(True).run()
+    step.slider(key="seq_len").set_value(1000).run()
+    step.slider(key="batch").set_value(64).run()
+    assert_error_and_last_view_kept(step, "GiB", "lower the batch size")
+
+
+def test_overview_refuses_a_run_too_large_to_trace():
+    home = open_page("pages/home.py")
+    home.slider(key="hidden_size").set_value(256).run()
+    home.slider(key="seq_len").set_value(1000).run()
+    home.slider(key="batch").set_value(64).run()
+    home.slider(key="num_layers").set_value(4).run()
+    assert not home.exception
+    assert any("GiB" in e for e in errors(home)) and figures(home)
