@@ -59,9 +59,11 @@ def test_play_advances_the_step_and_pause_stops_it(app):
     assert playing_step >= 3
     with app.expect_rerun():
         app.page.get_by_role("button", name="Pause").click()
-    app.page.wait_for_timeout(500)  # a tick already in flight when Pause was pressed may still land
+    # the run that handled the click has drawn the page once the button says Play again
+    app.page.get_by_role("button", name="Play").wait_for(state="visible", timeout=30_000)
+    app.wait_until_idle()
     paused_step = int(time_slider(app).input_value())
-    app.page.wait_for_timeout(1000)
+    app.page.wait_for_timeout(1500)
     assert int(time_slider(app).input_value()) == paused_step
     app.assert_healthy()
 
