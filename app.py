@@ -1,7 +1,9 @@
 """rnnviz: the Streamlit entry point. Page config and navigation only; each page lives in pages/."""
 import streamlit as st
 
-st.set_page_config(page_title="rnnviz", page_icon=":material/timeline:", layout="wide")
+# No page_title here: each st.Page title names its browser tab ("Step through · rnnviz" would be nicer, but a
+# page_title set here would override every page's own title).
+st.set_page_config(page_icon=":material/timeline:", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),

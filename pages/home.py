@@ -5,7 +5,7 @@ import streamlit as st
 from rnnviz.experiment import Experiment
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.spec import torch_constructor
-from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
+from rnnviz.ui.model_controls import index_picker, input_spec_sidebar, model_spec_sidebar
 from rnnviz.ui.results import check_badge, figure_downloads, trace_or_last_valid
 from rnnviz.ui.shell import ensure_app_shell
 
@@ -33,11 +33,9 @@ check_badge(trace)
 
 geometry = trace.geometry
 columns = st.columns(3)
-layer = columns[0].selectbox("Layer", range(geometry.num_layers), key="home.layer")
-direction = columns[1].selectbox(
-    "Direction", range(geometry.num_directions), format_func=["forward", "reverse"].__getitem__, key="home.direction"
-)
-batch_item = columns[2].selectbox("Batch item", range(trace.batch_size), key="home.batch")
+layer = index_picker(columns[0], "Layer", geometry.num_layers, "home.layer")
+direction = index_picker(columns[1], "Direction", geometry.num_directions, "home.direction", ("forward", "reverse"))
+batch_item = index_picker(columns[2], "Batch item", trace.batch_size, "home.batch")
 
 for name in trace.state_names:
     values = trace.state(name, layer, direction)[:, batch_item].numpy()  # (T, size)

@@ -7,7 +7,7 @@ from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.cell_diagram import cell_diagram_svg, cell_note, cell_values, cell_vectors, trace_limits
 from rnnviz.shapes import shape_table
 from rnnviz.spec import torch_constructor
-from rnnviz.ui.model_controls import input_spec_sidebar, model_spec_sidebar
+from rnnviz.ui.model_controls import index_picker, input_spec_sidebar, model_spec_sidebar
 from rnnviz.ui.playback import time_scrubber
 from rnnviz.ui.results import (
     cached_cell_loop_check,
@@ -54,11 +54,9 @@ st.caption(
 )
 
 pick = st.columns(4)
-layer = pick[0].selectbox("Layer", range(geometry.num_layers), key="step.layer")
-direction = pick[1].selectbox(
-    "Direction", range(geometry.num_directions), format_func=("forward", "reverse").__getitem__, key="step.direction"
-)
-batch_item = pick[2].selectbox("Batch item", range(trace.batch_size), key="step.batch")
+layer = index_picker(pick[0], "Layer", geometry.num_layers, "step.layer")
+direction = index_picker(pick[1], "Direction", geometry.num_directions, "step.direction", ("forward", "reverse"))
+batch_item = index_picker(pick[2], "Batch item", trace.batch_size, "step.batch")
 unit = pick[3].number_input("Unit k (for the equations)", 0, geometry.hidden_size - 1, 0, key="step.unit")
 where = f"layer {layer}, {('forward', 'reverse')[direction]}, batch item {batch_item}"
 

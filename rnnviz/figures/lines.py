@@ -11,7 +11,7 @@ from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, step_marker
 #: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
 MAX_LINE_POINTS = 2000
 #: At most this many lines are drawn per figure; the title says when more exist.
-MAX_LINES = 12
+MAX_LINES = len(CATEGORY_COLOURS)  # one colour each: a repeated colour would make two lines look alike
 
 
 def sequence_lines(

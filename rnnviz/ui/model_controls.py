@@ -130,3 +130,12 @@ def input_spec_sidebar() -> tuple[InputSpec, int] | None:
     except ValueError as error:
         st.error(f"This input cannot be generated: {error}.")
         return None
+
+
+def index_picker(container, label: str, count: int, key: str, names: Sequence[str] | None = None) -> int:
+    """A selectbox over 0..count-1 (shown as ``names`` if given); nothing is drawn when there is one choice."""
+    if count == 1:
+        return 0
+    return container.selectbox(
+        label, range(count), key=key, format_func=(names or [str(i) for i in range(count)]).__getitem__
+    )

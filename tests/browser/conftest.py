@@ -8,6 +8,7 @@ Tests talk to the app through the ``app`` fixture (an :class:`App`): open a page
 wait for the script run that an action caused, read the plotly heatmaps, check that no exception or
 unexpected ``st.error`` is shown, and take full-page screenshots into ``tests/browser/artifacts/``.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,6 +70,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S))
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Remember whether a test's body failed, so its last screenshot can say so."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
@@ -106,9 +119,13 @@ def _free_loopback_port() -> int:
         return sock.getsockname()[1]
 
 
+#: Loopback only: never send the health check through a proxy from the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _health_ok(base_url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+        with _NO_PROXY.open(f"{base_url}/_stcore/health", timeout=2) as response:
             return response.status == 200 and response.read().strip() == b"ok"
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
@@ -134,12 +151,15 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextmanager
-def run_streamlit_server() -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID)."""
+def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID).
+
+    Its output goes to ``tests/browser/artifacts/<log_name>``.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
-    log_path = ARTIFACTS / f"streamlit-server-{port}.log"
+    log_path = ARTIFACTS / log_name
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.address", "127.0.0.1",
@@ -171,7 +191,7 @@ def run_streamlit_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def streamlit_server(browser_prerequisites: None) -> Iterator[str]:
-    """The server every test shares; its log is tests/browser/artifacts/streamlit-server-<port>.log."""
+    """The server every test shares; its log is tests/browser/artifacts/streamlit-server.log."""
     with run_streamlit_server() as base_url:
         yield base_url
 
@@ -179,7 +199,7 @@ def streamlit_server(browser_prerequisites: None) -> Iterator[str]:
 @pytest.fixture
 def fresh_streamlit_server(browser_prerequisites: None) -> Iterator[str]:
     """A server of its own for tests about what the very first visitor after a start sees."""
-    with run_streamlit_server() as base_url:
+    with run_streamlit_server("streamlit-server-fresh.log") as base_url:
         yield base_url
 
 
@@ -221,19 +241,21 @@ _FRONTEND_STATE = """
 })
 """
 
-#: Every plotly chart on the page: its title and the size of its first trace's z (rows = units).
+#: Every plotly chart on the page: its title, its first trace's type, and for a heatmap the size of z
+#: (rows = units, columns = time steps); for other traces the number of points. null: not drawn yet.
 _HEATMAPS = """
 () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((chart) => {
   const plot = chart.querySelector(".js-plotly-plot");
-  const trace = plot && plot._fullData && plot._fullData[0];
-  const z = plot && plot.calcdata && plot.calcdata[0] && plot.calcdata[0][0].z;
+  if (!plot || !plot._fullData || !plot.calcdata) return null;
   const title = chart.querySelector(".gtitle");
-  return trace ? {
+  const trace = plot._fullData[0];
+  const z = trace && trace.type === "heatmap" ? plot.calcdata[0][0].z : null;
+  return {
     title: title ? title.textContent : "",
-    type: trace.type,
-    units: z ? z.length : trace.y.length,
-    steps: z ? z[0].length : trace.x.length,
-  } : null;
+    type: trace ? trace.type : "none",
+    units: z ? z.length : (trace && trace.y ? trace.y.length : 0),
+    steps: z ? z[0].length : (trace && trace.x ? trace.x.length : 0),
+  };
 })
 """
 
@@ -282,14 +304,14 @@ class RunWatcher:
             self.running = message.session_status_changed.script_is_running
         elif kind == "script_finished":
             status = message.script_finished
+            self.log = [*self.log[-7:], ForwardMsg.ScriptFinishedStatus.Name(status)]
+            if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                # A fragment's tick (st.fragment(run_every=...)) must not keep the app from ever settling.
+                self.fragment_runs += 1
+                return
             if status in self.FULL_RUN:
                 self.finished += 1
-            elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
-                self.fragment_runs += 1
-            self.log = [*self.log[-7:], ForwardMsg.ScriptFinishedStatus.Name(status)]
-        else:
-            return
-        self.last_change = time.monotonic()
+            self.last_change = time.monotonic()
 
 
 @dataclass
@@ -304,6 +326,11 @@ class App:
 
     def __post_init__(self) -> None:
         self.runs = RunWatcher(self.page)
+        for old in ARTIFACTS.glob(f"{self._artifact_stem()}__*.png"):  # shots of an earlier run of this test
+            old.unlink(missing_ok=True)
+
+    def _artifact_stem(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", self.test_name).strip("_")
 
     # --- navigation and waiting -------------------------------------------------------------------
 
@@ -314,9 +341,11 @@ class App:
         return self
 
     def wait_until_idle(self, after: int | None = None, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-        """Wait until the app is idle: no script running, the frontend has drawn everything, and nothing
-        changed for ``SETTLE_MS`` (a run can trigger another). With ``after``: also until more than
-        ``after`` full script runs have finished. Fails on a timeout or an exception box."""
+        """Wait until the app is idle: no script running, the frontend has drawn everything, and no full
+        run ended in the last ``SETTLE_MS`` (a run can trigger another). With ``after``: also until more
+        than ``after`` full script runs have finished. Fails on a timeout or an exception box.
+
+        Ticks of an auto-refreshing fragment are waited out between, not counted as runs."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             runs = self.runs
@@ -415,8 +444,8 @@ class App:
         """
         ARTIFACTS.mkdir(exist_ok=True)
         self._shots += 1
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{self.test_name}__{self._shots:02d}_{label}").strip("_")
-        path = ARTIFACTS / f"{safe}.png"
+        label = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")
+        path = ARTIFACTS / f"{self._artifact_stem()}__{self._shots:02d}_{label}.png"
         height = self.page.evaluate(
             """() => Math.max(window.innerHeight, ...[
                 '[data-testid="stMain"]', '[data-testid="stSidebarContent"]'
@@ -436,19 +465,22 @@ class App:
 
 
 @contextmanager
-def open_app(browser: Browser, base_url: str, test_name: str) -> Iterator[App]:
-    """A fresh browser context (so a new streamlit session) on ``base_url``; a final screenshot is always saved."""
+def open_app(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[App]:
+    """A fresh browser context (so a new streamlit session) on ``base_url``.
+
+    A last screenshot is always saved, labelled ``final`` or ``FAILED``.
+    """
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    driver = App(page=page, base_url=base_url, test_name=test_name)
+    driver = App(page=page, base_url=base_url, test_name=request.node.name)
     page.on("pageerror", lambda error: driver.console_errors.append(str(error)))
     try:
         yield driver
     finally:
         try:
             if not page.is_closed() and page.url.startswith(base_url):
-                driver.screenshot("final")
+                driver.screenshot("FAILED" if request.node.stash.get(_CALL_FAILED, False) else "final")
         except Exception as error:  # a failed screenshot must not hide the test's own failure
             print(f"final screenshot failed: {error}", file=sys.stderr)
         context.close()
@@ -457,14 +489,14 @@ def open_app(browser: Browser, base_url: str, test_name: str) -> Iterator[App]:
 @pytest.fixture
 def app(chromium: Browser, streamlit_server: str, request: pytest.FixtureRequest) -> Iterator[App]:
     """A new tab (and streamlit session) on the shared server."""
-    with open_app(chromium, streamlit_server, request.node.name) as driver:
+    with open_app(chromium, streamlit_server, request) as driver:
         yield driver
 
 
 @pytest.fixture
 def fresh_app(chromium: Browser, fresh_streamlit_server: str, request: pytest.FixtureRequest) -> Iterator[App]:
     """A new tab on a server nobody has visited yet."""
-    with open_app(chromium, fresh_streamlit_server, request.node.name) as driver:
+    with open_app(chromium, fresh_streamlit_server, request) as driver:
         yield driver
 
 

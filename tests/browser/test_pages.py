@@ -3,6 +3,7 @@ reads its settings from the URL, exports its figures, and keeps its settings acr
 
 Per-page expectations live in ``PAGES``: when a page grows, update its row (title, charts, badge).
 """
+
 from __future__ import annotations
 
 import re
@@ -208,14 +209,23 @@ def test_changed_hidden_size_survives_a_page_switch(app, shot):
     app.assert_healthy()
 
 
-def test_settings_from_the_url_survive_a_page_switch(app):
+def test_settings_from_a_shared_url_survive_a_page_switch(app):
+    """Regression: values that came from the URL (not from a widget) used to fall back to the defaults
+    (LSTM, 16) on the first page switch, and the query string was dropped."""
     app.goto("/?cell=GRU&hidden_size=8")
     assert [c.units for c in app.heatmaps()] == [8]
 
     app.open_page_from_sidebar("Step through")
     assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
-    expect(app.selectbox_input("Cell type")).to_have_value("GRU", timeout=2_000)
-    expect(app.slider_input("Hidden size")).to_have_value("8", timeout=2_000)
+    expect(app.selectbox_input("Cell type")).to_have_value("GRU")
+    expect(app.slider_input("Hidden size")).to_have_value("8")
+    assert "torch.nn.GRU(1, 8)" in module_code(app)
+    app.assert_healthy()
+
+    app.open_page_from_sidebar("Overview")
+    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
+    assert [c.units for c in app.heatmaps()] == [8]
+    app.assert_healthy()
 
 
 def test_first_deep_link_after_a_server_start_gets_the_app_navigation(fresh_app):
@@ -233,5 +243,7 @@ def test_first_deep_link_after_a_server_start_gets_the_app_navigation(fresh_app)
     for spec in PAGES:
         expect(fresh_app.nav_link(spec.nav_label)).to_have_count(1)
     expect(fresh_app.nav_link(step.nav_label)).to_have_attribute("aria-current", "page")
-    assert fresh_app.page.title() == "rnnviz"  # app.py's st.set_page_config ran
+    assert fresh_app.page.title() == step.title  # the tab is named after the page, as app.py's st.Page says
+    main_width = fresh_app.page.get_by_test_id("stMainBlockContainer").bounding_box()["width"]
+    assert main_width > 900  # app.py's st.set_page_config(layout="wide") ran
     fresh_app.assert_healthy()
