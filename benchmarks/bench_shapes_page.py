@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import apptest_server_mode  # noqa: F401  (one script run per rerun, as on a server)
 import torch
 from streamlit.testing.v1 import AppTest
 

@@ -13,6 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
+import apptest_server_mode  # noqa: F401  (one script run per rerun, as on a server)
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]

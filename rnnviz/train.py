@@ -46,6 +46,52 @@ def use_torch_threads(threads: int = TORCH_THREADS) -> int:
     return threads
 
 
+def check_step_count(n: object) -> None:
+    """Raise ValueError unless ``n`` is a whole number of steps >= 0 (the argument of ``step(n)``)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a whole number of steps >= 0, got {n!r}")
+
+
+def check_time_budget(seconds: float, max_steps: object) -> None:
+    """Raise ValueError unless ``step_for(seconds, max_steps)`` got a finite ``seconds`` >= 0 and a valid cap."""
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0):
+        raise ValueError(f"max_steps must be None or a whole number >= 0, got {max_steps!r}")
+
+
+def divergence_advice(lr: float, clip: float) -> str:
+    """What to change after a non-finite loss: 'Lower the learning rate (now 1, e.g. to 0.1) or ...'."""
+    clipping = (
+        f"lower the gradient clipping norm (now {clip:g}, e.g. to {clip / 10:g})"
+        if clip > 0
+        else "turn on gradient clipping (e.g. clip = 1)"
+    )
+    return f"Lower the learning rate (now {lr:g}, e.g. to {lr / 10:g}) or {clipping}."
+
+
+class CallbackMixin:
+    """minGPT-style callbacks for a trainer: ``add_callback(event, fn)``, then ``fn(trainer)`` on each event.
+
+    A subclass names its events in ``EVENTS`` and calls ``_init_callbacks()`` in its ``__init__``.
+    """
+
+    EVENTS: tuple[str, ...] = ()
+
+    def _init_callbacks(self) -> None:
+        self._callbacks: dict[str, list[Callable]] = {event: [] for event in self.EVENTS}
+
+    def add_callback(self, event: str, callback: Callable) -> None:
+        """Call ``callback(trainer)`` whenever ``event`` (one of ``EVENTS``) happens."""
+        if event not in self._callbacks:
+            raise ValueError(f"event must be one of {', '.join(self.EVENTS)}, got {event!r}")
+        self._callbacks[event].append(callback)
+
+    def _fire(self, event: str) -> None:
+        for callback in self._callbacks[event]:
+            callback(self)
+
+
 class WindowPrediction(NamedTuple):
     """The latest training window (row 0 of the batch) through the current model. All (T,) numpy arrays."""
 
@@ -64,7 +110,7 @@ class Evaluation(NamedTuple):
     mse: float
 
 
-class Trainer:
+class Trainer(CallbackMixin):
     """Trains ``SineModel`` on the sine task for ``settings.steps`` steps, in chunks of the caller's choosing.
 
     Deterministic: the same settings give the same loss history bit for bit on CPU (same torch version and
@@ -88,7 +134,7 @@ class Trainer:
         # resized, so a reader in another thread (a page polling a training thread) cannot disturb a step.
         self._losses = np.empty(s.steps, dtype=np.float64)
         self._steps_done = 0
-        self._callbacks: dict[str, list[Callback]] = {event: [] for event in self.EVENTS}
+        self._init_callbacks()
         self._stop_reason: str | None = None
         self._diverged = False
         self._seconds = 0.0
@@ -97,26 +143,15 @@ class Trainer:
         self._last_batch: SineBatch = SineWindows(s.points, s.windows_per_batch, s.noise, s.seed + 1).batch(0)
         self._last_hidden: Hidden | None = None
 
-    # ----- callbacks --------------------------------------------------------------------------------------
-    def add_callback(self, event: str, callback: Callback) -> None:
-        """Call ``callback(trainer)`` after every step (``on_step``) or once when the run ends (``on_stop``)."""
-        if event not in self._callbacks:
-            raise ValueError(f"event must be one of {', '.join(self.EVENTS)}, got {event!r}")
-        self._callbacks[event].append(callback)
-
     # ----- training ---------------------------------------------------------------------------------------
     def step(self, n: int = 1) -> list[float]:
         """Train up to ``n`` steps (fewer if the run finishes or diverges); returns their losses."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a whole number of steps >= 0, got {n!r}")
+        check_step_count(n)
         return self._run(n, None)
 
     def step_for(self, seconds: float, max_steps: int | None = None) -> list[float]:
         """Train for about ``seconds`` (at least one step unless finished), e.g. one chunk per UI refresh."""
-        if not (math.isfinite(seconds) and seconds >= 0):
-            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
-        if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0):
-            raise ValueError(f"max_steps must be None or a whole number >= 0, got {max_steps!r}")
+        check_time_budget(seconds, max_steps)
         limit = self.settings.steps if max_steps is None else max_steps
         return self._run(limit, time.perf_counter() + seconds)
 
@@ -159,23 +194,16 @@ class Trainer:
         return losses
 
     def _diverge(self, value: float) -> None:
-        s = self.settings
-        clipping = (
-            f"lower the gradient clipping norm (now {s.clip:g}, e.g. to {s.clip / 10:g})"
-            if s.clip > 0
-            else "turn on gradient clipping (e.g. clip = 1)"
-        )
         self._diverged = True
         self._stop_reason = (
             f"Training diverged: the loss at step {self.steps_done + 1} was {value} (not a finite number), so the "
-            f"run stopped there; the {self.steps_done} finite losses before it are kept. Lower the learning rate "
-            f"(now {s.lr:g}, e.g. to {s.lr / 10:g}) or {clipping}."
+            f"run stopped there; the {self.steps_done} finite losses before it are kept. "
+            + divergence_advice(self.settings.lr, self.settings.clip)
         )
         self._fire_stop()
 
     def _fire_stop(self) -> None:
-        for callback in self._callbacks["on_stop"]:
-            callback(self)
+        self._fire("on_stop")
 
     # ----- state ------------------------------------------------------------------------------------------
     @property
@@ -219,6 +247,20 @@ class Trainer:
     def steps_per_second(self) -> float:
         return self.steps_done / self._seconds if self._seconds > 0 else 0.0
 
+    @property
+    def window_state(self) -> Hidden | None:
+        """The state row 0 of the latest window was fed with: (L, 1, H) (a pair for an LSTM), None = zeros.
+
+        With ``predict_window().inputs`` it is exactly what ``predict_window`` runs (e.g. to trace the window).
+        """
+        return first_row(self._last_hidden)
+
+    def recent_losses(self, n: int = 50) -> np.ndarray:
+        """The last ``n`` losses (fewer early in a run), a copy: e.g. the mean of the last 50 steps."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+        return self._losses[max(0, self._steps_done - n) : self._steps_done].copy()
+
     def display_history(self, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """(steps, losses), each at most ``max_points`` long (bucket means of long histories), for plotting.
 
@@ -238,7 +280,7 @@ class Trainer:
         """Row 0 of the latest training batch through the current weights, from the state it was fed with."""
         batch = self._last_batch
         with torch.no_grad():
-            prediction, _ = self.model(batch.x[:1], first_row(self._last_hidden))  # (1, T, 1)
+            prediction, _ = self.model(batch.x[:1], self.window_state)  # (1, T, 1)
         return WindowPrediction(
             positions=batch.positions[0].numpy().copy(),
             inputs=batch.x[0, :, 0].numpy().copy(),

@@ -18,27 +18,39 @@ CHECKPOINT_FORMAT = "rnnviz.sine.v1"
 
 def checkpoint_bytes(state_dict: dict[str, torch.Tensor], settings: SineSettings, steps_done: int) -> bytes:
     """The checkpoint of a model with ``state_dict`` trained ``steps_done`` steps under ``settings``."""
-    buffer = io.BytesIO()
     payload = {
         "format": CHECKPOINT_FORMAT,
         "settings": settings.to_json(),
         "state_dict": state_dict,
         "steps_done": steps_done,
     }
+    return save_payload(payload)
+
+
+def save_payload(payload: dict) -> bytes:
+    """``torch.save`` of a checkpoint dict (tensors, strings, ints only) to bytes."""
+    buffer = io.BytesIO()
     torch.save(payload, buffer)
     return buffer.getvalue()
 
 
-def load_checkpoint(data: bytes) -> tuple[SineSettings, dict[str, torch.Tensor]]:
-    """(settings, state_dict) of checkpoint bytes, loaded with ``weights_only=True``; ValueError otherwise."""
+def load_payload(data: bytes, checkpoint_format: str, what: str) -> dict:
+    """The checkpoint dict in ``data``, loaded with ``weights_only=True``; ValueError unless it is a dict whose
+    "format" is ``checkpoint_format`` with a "settings" JSON string and a "state_dict" (``what`` names the kind)."""
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as error:  # zip, pickle and weights_only refusals all mean "not a checkpoint we load"
         raise ValueError(f"not a loadable checkpoint (torch.load with weights_only=True failed: {error})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"not an rnnviz sin -> cos checkpoint (expected format {CHECKPOINT_FORMAT!r})")
+    if not isinstance(payload, dict) or payload.get("format") != checkpoint_format:
+        raise ValueError(f"not an rnnviz {what} checkpoint (expected format {checkpoint_format!r})")
     if not isinstance(payload.get("settings"), str) or not isinstance(payload.get("state_dict"), dict):
         raise ValueError("the checkpoint is missing its 'settings' JSON string or its 'state_dict'")
+    return payload
+
+
+def load_checkpoint(data: bytes) -> tuple[SineSettings, dict[str, torch.Tensor]]:
+    """(settings, state_dict) of checkpoint bytes, loaded with ``weights_only=True``; ValueError otherwise."""
+    payload = load_payload(data, CHECKPOINT_FORMAT, "sin -> cos")
     return SineSettings.from_json(payload["settings"]), payload["state_dict"]
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
+from typing import TypeVar
 
 CELLS = ("RNN", "LSTM", "GRU")
 OPTIMIZERS = ("Adam", "SGD")
 HIDDEN_POLICIES = ("carry", "reset")
+_S = TypeVar("_S")
 #: Whole-number settings: (smallest, largest). The upper bounds keep a 2-core page responsive and a run's
 #: memory bounded (the full loss history is 8 bytes per step: 8 MB at the step limit).
 INT_LIMITS = {
@@ -69,17 +71,23 @@ class SineSettings:
     @classmethod
     def from_json(cls, text: str) -> SineSettings:
         """Settings from ``to_json`` output; unknown names or bad values raise ValueError."""
-        try:
-            data = json.loads(text)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"settings are not valid JSON: {error}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"settings JSON must be an object, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown settings {', '.join(map(repr, unknown))}; known are {', '.join(sorted(known))}")
-        return cls(**data)
+        return settings_from_json(cls, text)
+
+
+def settings_from_json(cls: type[_S], text: str) -> _S:
+    """An instance of the settings dataclass ``cls`` from its JSON object; unknown names or bad values raise
+    ValueError (shared by every task's settings: ``SineSettings``, ``rnnviz.char_settings.CharSettings``)."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"settings are not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"settings JSON must be an object, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown settings {', '.join(map(repr, unknown))}; known are {', '.join(sorted(known))}")
+    return cls(**data)
 
 
 def _is_number(value: object) -> bool:
@@ -88,15 +96,30 @@ def _is_number(value: object) -> bool:
 
 def validate_settings(s: SineSettings) -> list[str]:
     """Every reason ``s`` cannot run, each saying what to change (empty when valid)."""
+    choices = {"cell": CELLS, "optimizer": OPTIMIZERS, "hidden_policy": HIDDEN_POLICIES}
+    return limit_problems(s, choices, INT_LIMITS, FLOAT_LIMITS)
+
+
+def limit_problems(
+    s: object,
+    choices: dict[str, tuple[str, ...]],
+    int_limits: dict[str, tuple[int, int]],
+    float_limits: dict[str, tuple[float, float, bool]],
+) -> list[str]:
+    """Every attribute of ``s`` outside its allowed choices or limits, each saying what to change.
+
+    ``choices``: name -> allowed strings; ``int_limits``: name -> (smallest, largest); ``float_limits``:
+    name -> (smallest, largest, smallest allowed?). Shared by every task's settings.
+    """
     problems = []
-    for name, choices in (("cell", CELLS), ("optimizer", OPTIMIZERS), ("hidden_policy", HIDDEN_POLICIES)):
-        if getattr(s, name) not in choices:
-            problems.append(f"{name} must be one of {', '.join(choices)}, got {getattr(s, name)!r}")
-    for name, (low, high) in INT_LIMITS.items():
+    for name, allowed in choices.items():
+        if getattr(s, name) not in allowed:
+            problems.append(f"{name} must be one of {', '.join(allowed)}, got {getattr(s, name)!r}")
+    for name, (low, high) in int_limits.items():
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             problems.append(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-    for name, (low, high, low_included) in FLOAT_LIMITS.items():
+    for name, (low, high, low_included) in float_limits.items():
         value = getattr(s, name)
         inside = _is_number(value) and math.isfinite(value) and value <= high
         inside = inside and (value >= low if low_included else value > low)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +49,23 @@ def array(value) -> np.ndarray:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode_like_a_running_server(monkeypatch):
+    """Run app.py's st.navigation on every AppTest run, as a server does once it has served app.py.
+
+    AppTest resets Streamlit's "legacy pages/ folder" flag before every run, so each run would first execute
+    the page file alone and rerun through rnnviz.ui.shell (the guard for a server's very first deep link,
+    covered by the browser tests), and a plain ``if st.button(...)`` click would be lost in that rerun.
+    """
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture

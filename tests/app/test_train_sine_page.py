@@ -1,0 +1,307 @@
+"""The Train: sin -> cos page in AppTest: settings, start / pause / one step / reset, divergence, the runs
+compared, junk settings, and the hand-off to Step through.
+
+In AppTest every ``at.run()`` runs the whole page once, so a running session trains exactly one tick per run
+(uncapped: ~0.45 s of training; capped at r steps/s: r * 0.25 s worth, from a fresh pace clock).
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+import torch
+
+from rnnviz.train import Trainer
+from rnnviz.train_settings import SineSettings
+from rnnviz.ui.step_sources import HANDOFF_KEY
+from tests.app.conftest import array, errors, figures, open_page
+
+PAGE = "pages/train_sine.py"
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """The trainer sets torch's process-wide thread count to 1; other test modules get theirs back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def page():
+    return open_page(PAGE)
+
+
+def live(at):
+    return at.session_state["train.trainer"]
+
+
+def steps_done(at) -> int:
+    return live(at).trainer.steps_done
+
+
+def titles(at) -> list[str]:
+    return [fig["layout"]["title"]["text"] for fig in figures(at)]
+
+
+def settle(at, steps: int | None = None, fast: bool = True):
+    """Make the next runs short: a small step budget and (by default) no speed cap."""
+    if steps is not None:
+        at.number_input(key="train.steps").set_value(steps)
+    if fast:
+        at.select_slider(key="train.speed").set_value("as fast as possible")
+    return at.run()
+
+
+def train_to_the_end(at, cell: str | None = None, steps: int = 40):
+    if cell is not None:
+        at.selectbox(key="train.cell").set_value(cell)
+    settle(at, steps)
+    at.button(key="train.start").click().run()
+    for _ in range(20):  # one tick per run; 40 steps take one or a few
+        if live(at).trainer.finished:
+            break
+        at.run()
+    assert live(at).trainer.finished and not at.exception
+    return at
+
+
+def test_opens_with_the_reference_setup_and_an_untrained_view(page):
+    assert not page.exception and not errors(page)
+    s = live(page).settings
+    assert s == SineSettings()  # nn.RNN(1, 32) + Linear, Adam lr 0.02, 300 steps of 10 points, carried state
+    assert (s.cell, s.hidden_size, s.lr, s.optimizer, s.steps, s.points) == ("RNN", 32, 0.02, "Adam", 300, 10)
+    assert steps_done(page) == 0 and not page.session_state["train.running"]
+    assert "Step 0 of 300" in page.get("progress")[0].proto.text
+    names = titles(page)
+    assert names[0].startswith("Training loss") and "log scale" in names[0]
+    assert names[1].startswith("Current window after step 0")
+    assert names[2].startswith("Unseen stretch of 20π")
+    assert names[3].startswith("h_t on the current window")
+    loss = figures(page)[0]
+    assert loss["layout"]["yaxis"]["type"] == "log"
+    assert any("matches torch.nn.RNN forward" in m.value for m in page.markdown)
+    labels = {b.label for b in page.button}
+    assert {"Start", "Resume", "One step", "Reset", "Open in Step through"} <= labels
+
+
+def test_start_trains_to_the_end_and_shows_the_loss_curve(page):
+    train_to_the_end(page, steps=60)
+    assert steps_done(page) == 60 and not page.session_state["train.running"]
+    assert any("Finished: all 60 steps done" in s.value for s in page.success)
+    loss = figures(page)[0]
+    assert len(array(loss["data"][0]["y"])) == 60
+    assert "Step 60 of 60" in page.get("progress")[0].proto.text
+    # the finished run is in the comparison: overlay + table
+    assert any(t.startswith("Loss of every run") for t in titles(page))
+    table = page.dataframe[0].value
+    assert list(table["run"]) == [1] and table["steps"][0] == "60 / 60"
+
+
+def test_start_pause_resume_one_step_reset(page):
+    settle(page, steps=1000, fast=False)
+    page.select_slider(key="train.speed").set_value(20).run()  # capped: 20 steps/s * 0.25 s = 5 per tick
+    page.button(key="train.start").click().run()
+    assert page.session_state["train.running"]
+    first = steps_done(page)
+    assert first == 5, first
+    time.sleep(0.3)  # the cap counts wall time: 0.3 s later, 6 more steps are due (10 at most: 2 refreshes)
+    page.run()
+    assert first + 6 <= steps_done(page) <= first + 10  # still training: another tick
+    assert [b.label for b in page.button if b.key == "train.pause"] == ["Pause"]
+
+    page.button(key="train.pause").click().run()
+    paused = steps_done(page)
+    assert not page.session_state["train.running"]
+    page.run()
+    page.run()
+    assert steps_done(page) == paused  # paused: runs do not train
+    assert [b.label for b in page.button if b.key == "train.pause"] == ["Resume"]
+
+    page.button(key="train.step").click().run()
+    assert steps_done(page) == paused + 1 and not page.session_state["train.running"]
+    assert titles(page)[1] == f"Current window after step {paused + 1}: prediction vs target"
+
+    page.button(key="train.pause").click().run()  # resume
+    assert page.session_state["train.running"] and steps_done(page) > paused + 1
+    page.button(key="train.pause").click().run()  # pause again
+
+    before = live(page)
+    page.button(key="train.reset").click().run()
+    assert not page.exception and not page.session_state["train.running"]
+    assert live(page) is not before and steps_done(page) == 0 and live(page).number == before.number + 1
+    runs = page.session_state["train.runs"]
+    assert [r.number for r in runs] == [before.number] and runs[0].steps_done == before.trainer.steps_done
+    assert list(page.dataframe[0].value["run"]) == [before.number]
+
+
+def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
+    train_to_the_end(page, steps=30)  # run 1: fine
+    good = page.session_state["train.trainer"].record()
+    page.radio(key="train.optimizer").set_value("SGD").run()
+    page.text_input(key="train.lr").set_value("10").run()
+    assert page.number_input(key="train.clip").value == 0
+    page.button(key="train.start").click().run()
+    for _ in range(5):
+        if live(page).trainer.finished:
+            break
+        page.run()
+    assert not page.exception
+    assert live(page).trainer.diverged and not page.session_state["train.running"]
+    message = " ".join(errors(page))
+    assert "Run 2: Training diverged" in message and "not a finite number" in message
+    assert "Lower the learning rate (now 10" in message and "turn on gradient clipping" in message
+    # the page keeps working and run 1 is intact in the comparison
+    table = page.dataframe[0].value
+    assert list(table["run"]) == [1, 2]
+    assert table["last loss"][0] == good.last_loss and table["status"][0] == "finished"
+    assert table["status"][1] == "diverged"
+    # a fix and a new run work
+    page.text_input(key="train.lr").set_value("0.02").run()
+    page.radio(key="train.optimizer").set_value("Adam").run()
+    page.button(key="train.start").click().run()
+    assert not page.exception and not live(page).trainer.diverged and live(page).number == 3
+
+
+@pytest.mark.parametrize("text", ["abc", "", "nan", "inf", "-1", "0", "1e999", "200"])
+def test_junk_learning_rates_say_what_to_change(page, text):
+    page.text_input(key="train.lr").set_value(text).run()
+    assert not page.exception
+    message = " ".join(errors(page))
+    assert "Learning rate must be a number above 0.0 up to 100.0" in message and "sidebar" in message
+    assert page.button(key="train.start").disabled
+    assert figures(page), "the current run stays on screen"
+    page.text_input(key="train.lr").set_value("1e-3").run()
+    assert not errors(page) and live(page).settings.lr == 0.001
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("train.hidden_size", 1000, "Hidden size must be a whole number from 1 to 512, got 1000"),
+        ("train.hidden_size", 0, "Hidden size must be a whole number from 1 to 512, got 0"),
+        ("train.points", 1, "Points per window must be a whole number from 2 to 1000, got 1"),
+        ("train.windows", 0, "Windows per batch must be a whole number from 1 to 256, got 0"),
+        ("train.steps", 0, "Total steps must be a whole number from 1 to 1000000, got 0"),
+        ("train.steps", 2_000_000, "Total steps must be a whole number from 1 to 1000000"),
+        ("train.seed", -1, "Seed must be a whole number from 0 to 4294967295, got -1"),
+        ("train.noise", -1.0, "Noise on the input must be a number from 0.0 up to 10.0, got -1.0"),
+        ("train.clip", -2.0, "Gradient clipping (max norm) must be a number from 0.0"),
+    ],
+)
+def test_junk_numbers_say_which_widget_to_change(page, key, value, words):
+    page.number_input(key=key).set_value(value).run()
+    assert not page.exception
+    assert any(words in e and e.endswith("Change it in the sidebar.") for e in errors(page)), errors(page)
+    assert page.button(key="train.start").disabled and figures(page)
+
+
+def test_junk_momentum_and_a_reset_with_junk_settings(page):
+    page.radio(key="train.optimizer").set_value("SGD").run()
+    page.number_input(key="train.momentum").set_value(1.5).run()
+    assert any(e.startswith("Momentum must be a number from 0.0 up to 0.999, got 1.5") for e in errors(page))
+    page.button(key="train.step").click().run()  # one step of the current (valid) run still works
+    assert steps_done(page) == 1
+    page.button(key="train.reset").click().run()  # keeps run 1; no valid settings for a new one
+    assert not page.exception and page.session_state["train.trainer"] is None
+    assert any("Fix the settings" in i.value for i in page.info)
+    assert list(page.dataframe[0].value["run"]) == [1]
+    page.number_input(key="train.momentum").set_value(0.5).run()
+    assert not errors(page) and live(page).settings.momentum == 0.5 and live(page).number == 2
+
+
+def test_runs_compare_cells_on_the_same_seed_and_are_deterministic(page):
+    for cell in ("RNN", "LSTM", "GRU", "RNN"):  # each Start after a finished run keeps it, begins a new one
+        train_to_the_end(page, cell, steps=40)
+    runs = page.session_state["train.runs"]
+    overlay = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Loss of every run"))
+    names = [trace["name"] for trace in overlay["data"]]
+    assert [n.split(":")[1].split()[0] for n in names] == ["RNN", "LSTM", "GRU", "RNN"]
+    table = page.dataframe[0].value
+    assert list(table["cell"]) == ["RNN", "LSTM", "GRU", "RNN"]
+    assert table["last loss"][0] == table["last loss"][3]  # same settings and seed: the same losses
+    assert len(runs) == 3  # runs 1-3 kept; run 4 is the current one
+    assert list(array(overlay["data"][0]["y"])) == list(array(overlay["data"][3]["y"]))
+
+
+def test_a_changed_setting_keeps_the_trained_run_and_applies_to_the_next(page):
+    train_to_the_end(page, steps=30)
+    page.selectbox(key="train.cell").set_value("GRU").run()
+    assert live(page).settings.cell == "RNN"  # the trained run keeps its settings
+    assert any("The settings changed" in i.value for i in page.info)
+    assert page.button(key="train.start").label == "Start new run"
+    page.button(key="train.start").click().run()
+    assert live(page).settings.cell == "GRU" and live(page).number == 2
+    assert any("matches torch.nn.GRU forward" in m.value for m in page.markdown)
+    assert {t.split("_t ")[0] for t in titles(page) if "_t on the current window" in t} == {"r", "z", "n", "h"}
+
+
+def test_two_layer_lstm_shows_the_chosen_layer(page):
+    page.selectbox(key="train.cell").set_value("LSTM").run()
+    page.slider(key="train.num_layers").set_value(2).run()
+    page.selectbox(key="train.layer").set_value(1).run()
+    heatmaps = [t for t in titles(page) if "_t on the current window" in t]
+    assert sorted(t.split("_t ")[0] for t in heatmaps) == sorted(["i", "f", "g", "o", "h", "c"])
+    assert all(t.endswith("layer 1") for t in heatmaps)
+    z = array(figures(page)[titles(page).index(heatmaps[0])]["data"][0]["z"])
+    assert z.shape == (32, 10)  # units x time steps of the current window
+
+
+def test_checkpoint_and_csv_of_the_current_run(page):
+    train_to_the_end(page, "LSTM", steps=25)
+    current = live(page)
+    payload = torch.load(io.BytesIO(current.checkpoint_bytes()), weights_only=True)
+    assert payload["steps_done"] == 25 and SineSettings.from_json(payload["settings"]).cell == "LSTM"
+    restored = Trainer.from_checkpoint(current.checkpoint_bytes())
+    for key, value in current.trainer.model.state_dict().items():
+        assert torch.equal(restored.model.state_dict()[key], value)
+    rows = current.history_csv().splitlines()
+    assert rows[0] == "step,loss" and len(rows) == 26
+    labels = [b.label for b in page.get("download_button")]
+    assert any(label.startswith("Loss history (CSV") for label in labels)
+    assert any(label.startswith("Checkpoint (.pt") for label in labels)
+    assert any(label.startswith("Reproduce with plain PyTorch") for label in labels)
+    assert {"PNG", "SVG", "HTML"} <= set(labels)
+
+
+def test_settings_and_the_run_survive_a_trip_to_another_page(page):
+    page.number_input(key="train.hidden_size").set_value(12).run()
+    page.button(key="train.step").click().run()
+    before = live(page)
+    page.switch_page("pages/home.py").run()
+    page.switch_page(PAGE).run()
+    assert not page.exception
+    assert page.number_input(key="train.hidden_size").value == 12
+    assert live(page) is before and steps_done(page) == 1
+
+
+def test_open_in_step_through_hands_the_model_over(page):
+    page.selectbox(key="train.cell").set_value("RNN").run()
+    page.button(key="train.step").click().run()
+    page.button(key="train.step").click().run()
+    trained = live(page)
+    page.button(key="train.handoff").click().run()
+    label, checkpoint = page.session_state[HANDOFF_KEY]
+    assert label == "trained on Train: sin → cos (RNN, 2 steps)"
+    assert checkpoint == trained.checkpoint_bytes()
+    assert not page.session_state["train.running"]
+    page.switch_page("pages/step_through.py").run()  # the page the button switched to, in this session
+    assert not page.exception
+    assert page.radio(key="step.model_source").value == label
+    assert any("matches torch.nn.RNN forward" in m.value for m in page.markdown), [m.value for m in page.markdown]
+    assert any("torch.nn.RNN(1, 32" in c.value and "batch_first=True" in c.value for c in page.code)
+
+
+def test_noise_batches_and_the_reset_policy(page):
+    page.number_input(key="train.noise").set_value(0.2).run()
+    page.number_input(key="train.windows").set_value(3).run()
+    page.radio(key="train.hidden_policy").set_value("reset").run()
+    page.button(key="train.step").click().run()
+    assert not page.exception and not errors(page)
+    s = live(page).settings
+    assert (s.noise, s.windows_per_batch, s.hidden_policy) == (0.2, 3, "reset")
+    assert live(page).trainer.hidden_state is None  # reset: every window starts from zeros
+    window = figures(page)[1]
+    assert window["data"][0]["name"] == "input sin(x) + noise"
+    assert "state reset" in " ".join(c.value for c in page.caption)

@@ -1,0 +1,88 @@
+"""The Train: sin -> cos page in a real browser: start, watch the loss curve and the step count grow, pause,
+and download the checkpoint (loads with torch.load(weights_only=True)) and the loss history CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import torch
+
+#: The visible loss curve's number of points and the visible progress text (the frontend may keep hidden
+#: copies of charts from earlier fragment runs for a moment).
+LOSS_POINTS = """() => {
+  const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].filter((p) =>
+    p.getBoundingClientRect().height > 0
+    && (p.querySelector('.gtitle')?.textContent ?? '').startsWith('Training loss'));
+  return plots.length && plots[0]._fullData ? plots[0]._fullData[0].x.length : -1;
+}"""
+
+
+def steps_shown(app) -> int:
+    text = app.page.get_by_test_id("stProgress").first.inner_text()
+    found = re.search(r"Step (\d+) of (\d+)", text)
+    assert found, text
+    return int(found.group(1))
+
+
+def wait_for_steps(app, at_least: int, timeout_s: float = 30) -> int:
+    deadline = time.monotonic() + timeout_s
+    while (shown := steps_shown(app)) < at_least:
+        assert time.monotonic() < deadline, f"still at step {shown}, expected {at_least}: {app.runs.log}"
+        app.page.wait_for_timeout(100)
+    return shown
+
+
+def metric(app, label: str) -> str:
+    box = app.page.get_by_test_id("stMetric").filter(has=app.page.get_by_text(label, exact=True)).first
+    return box.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_train_watch_pause_and_download(app):
+    app.goto("/train_sine")
+    app.assert_healthy()
+    assert app.title() == "Train: sin → cos"
+    assert steps_shown(app) == 0
+
+    # default pace: capped at 50 steps/s, so 300 steps take ~6 s and a person (or this test) can watch
+    app.page.get_by_role("button", name="Start", exact=True).click()
+    first = wait_for_steps(app, 20)
+    app.page.wait_for_function(f"() => ({LOSS_POINTS})() >= {first}", timeout=15_000)
+    points = app.page.evaluate(LOSS_POINTS)
+    later = wait_for_steps(app, first + 30)
+    app.page.wait_for_function(f"() => ({LOSS_POINTS})() > {points}", timeout=15_000)
+    assert later > first and later < 300
+    assert float(metric(app, "Steps per second").replace(",", "")) > 0
+    app.screenshot("training")
+
+    with app.expect_rerun():
+        app.page.get_by_role("button", name="Pause", exact=True).click()
+    paused = steps_shown(app)
+    assert first < paused < 300, paused
+    app.page.wait_for_timeout(1200)
+    assert steps_shown(app) == paused  # paused means paused
+    assert app.page.get_by_role("button", name="Resume", exact=True).is_enabled()
+    assert app.page.evaluate(LOSS_POINTS) == paused
+    app.assert_healthy()
+
+    app.page.get_by_text("Export", exact=True).click()
+    with app.page.expect_download() as checkpoint_download:
+        app.page.get_by_role("button", name=re.compile(r"^Checkpoint \(\.pt")).click()
+    assert checkpoint_download.value.suggested_filename == "sine_rnn_run1.pt"
+    payload = torch.load(checkpoint_download.value.path(), weights_only=True)
+    assert payload["format"] == "rnnviz.sine.v1" and payload["steps_done"] == paused
+    settings = json.loads(payload["settings"])
+    assert (settings["cell"], settings["hidden_size"], settings["lr"], settings["steps"]) == ("RNN", 32, 0.02, 300)
+    state = payload["state_dict"]
+    assert state["rnn.weight_ih_l0"].shape == (32, 1) and state["head.weight"].shape == (1, 32)
+
+    with app.page.expect_download() as csv_download:
+        app.page.get_by_role("button", name=re.compile(r"^Loss history \(CSV")).click()
+    rows = list(csv.reader(io.StringIO(Path(csv_download.value.path()).read_text())))
+    assert rows[0] == ["step", "loss"] and len(rows) == paused + 1
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, paused + 1))
+    assert all(0 < float(r[1]) < 10 for r in rows[1:])
+    app.assert_healthy()
