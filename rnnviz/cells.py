@@ -136,34 +136,40 @@ def run_direction(
     hs = xs.new_empty(steps, batch, h0.shape[-1])
     cs = xs.new_empty(steps, batch, hidden) if kind == "LSTM" else None
     unprojected = xs.new_empty(steps, batch, hidden) if weights.w_hr is not None else None
+    w_hh_t = weights.w_hh.t()  # (P, G*H), a view
+    w_hr_t = None if weights.w_hr is None else weights.w_hr.t()  # (H, P)
     h, c = h0, c0
+    # Every result is written in place into the record's buffers: one matmul and a few element-wise ops a step.
     for t in reversed(range(steps)) if reverse else range(steps):
-        gh = F.linear(h, weights.w_hh, weights.b_hh)  # (B, G*H)
-        hidden_term[t] = gh
-        gate_t = gates[t]  # (B, G*H), written in place
+        gh = hidden_term[t]  # (B, G*H) = W_hh h_{t-1} + b_hh
+        if weights.b_hh is None:
+            torch.mm(h, w_hh_t, out=gh)
+        else:
+            torch.addmm(weights.b_hh, h, w_hh_t, out=gh)
+        gate_t = gates[t]  # (B, G*H)
         if kind == "LSTM":
-            pre = gh + input_term[t]
-            torch.sigmoid(pre, out=gate_t)
-            gate_t[:, 2 * hidden : 3 * hidden] = torch.tanh(pre[:, 2 * hidden : 3 * hidden])
+            torch.add(gh, input_term[t], out=gate_t)  # pre-activations, then each block's activation in place
+            gate_t[:, : 2 * hidden].sigmoid_()
+            gate_t[:, 2 * hidden : 3 * hidden].tanh_()
+            gate_t[:, 3 * hidden :].sigmoid_()
             _apply_clamps(kind, clamps, t, gate_t, ("i", "f", "g", "o"))
             i, f, g, o = gate_t.chunk(4, 1)
-            c = f * c + i * g
-            h = o * torch.tanh(c)
-            if unprojected is not None:
-                unprojected[t] = h
-                h = F.linear(h, weights.w_hr)
-            cs[t] = c
+            c = torch.mul(f, c, out=cs[t]).addcmul_(i, g)  # f * c_{t-1} + i * g
+            h_cell = hs[t] if unprojected is None else unprojected[t]
+            h = torch.tanh(c, out=h_cell).mul_(o)  # o * tanh(c_t)
+            if w_hr_t is not None:
+                h = torch.mm(h_cell, w_hr_t, out=hs[t])  # W_hr (o * tanh(c_t))
         elif kind == "GRU":
-            torch.sigmoid(gh[:, : 2 * hidden] + input_term[t, :, : 2 * hidden], out=gate_t[:, : 2 * hidden])
+            rz = torch.add(gh[:, : 2 * hidden], input_term[t, :, : 2 * hidden], out=gate_t[:, : 2 * hidden])
+            rz.sigmoid_()
             _apply_clamps(kind, clamps, t, gate_t, ("r", "z"))
             r, z = gate_t[:, :hidden], gate_t[:, hidden : 2 * hidden]
-            gate_t[:, 2 * hidden :] = torch.tanh(input_term[t, :, 2 * hidden :] + gh[:, 2 * hidden :] * r)
+            n = torch.mul(gh[:, 2 * hidden :], r, out=gate_t[:, 2 * hidden :])
+            n.add_(input_term[t, :, 2 * hidden :]).tanh_()  # tanh(W_in x + b_in + r * (W_hn h + b_hn))
             _apply_clamps(kind, clamps, t, gate_t, ("n",))
-            n = gate_t[:, 2 * hidden :]
-            h = n + z * (h - n)  # == (1 - z) * n + z * h_{t-1}
+            h = torch.sub(h, n, out=hs[t]).mul_(z).add_(n)  # n + z * (h - n) == (1 - z) * n + z * h_{t-1}
         else:
-            pre = gh + input_term[t]
-            h = torch.tanh(pre) if kind == "RNN_TANH" else torch.relu(pre)
-        hs[t] = h
+            h = torch.add(gh, input_term[t], out=hs[t])
+            h.tanh_() if kind == "RNN_TANH" else h.relu_()
     snapshot = LayerWeights(*(None if w is None else w.clone() for w in vars(weights).values()))
     return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0, snapshot)
