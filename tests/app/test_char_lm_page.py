@@ -1,0 +1,211 @@
+"""The Language model page in AppTest: corpus, settings and shapes, start / pause / reset with samples, the
+inside view, exports, and every bad input (uploads, settings, prefixes, temperatures, divergence) ending in a
+clear st.error while the page keeps working and keeps what the user had.
+
+In AppTest each ``at.run()`` runs the page once, so a running session trains exactly one tick (~0.45 s) per run.
+A 20,000-character bracket text keeps an epoch at about 16 steps.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnnviz.tasks.chars import BRACKETS_NAME
+from tests.app.conftest import errors as escaped_errors
+from tests.app.conftest import figures, open_page
+
+PAGE = "pages/char_lm.py"
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def page():
+    at = open_page(PAGE)
+    at.select_slider(key="lm.bracket_length").set_value(20_000).run()
+    return at
+
+
+def trainer(at):
+    return at.session_state["lm.trainer"]
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def shapes(at) -> dict[str, str]:
+    table = next(df.value for df in at.dataframe if "stage" in df.value.columns)
+    return dict(zip(table["stage"], table["shape"], strict=True))
+
+
+def codes(at) -> list[str]:
+    return [c.value for c in at.code]
+
+
+def errors(at) -> list[str]:
+    """st.error texts as shown (the page escapes markdown in messages that may hold user text)."""
+    return [e.replace("\\", "") for e in escaped_errors(at)]
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="lm.upload").set_value((name, data, "text/plain"))
+    return at.run()
+
+
+def test_defaults_show_the_text_its_bound_and_every_shape(page):
+    at = page
+    assert at.title[0].value == "Language model" and not errors(at) and not at.exception
+    assert metric(at, "Characters") == "20,000" and metric(at, "Vocabulary (distinct characters)") == "9"
+    assert metric(at, "Best possible perplexity") == "6.418"
+    table = shapes(at)
+    assert table["one-hot inputs"] == "(35, 32, 9)" and table["outputs of nn.LSTM"] == "(35, 32, 256)"
+    assert table["logits"] == "(1,120, 9)" and table["h_n"] == table["c_n"] == "(1, 32, 256)"
+    assert at.button(key="lm.start").label == "Start" and trainer(at).steps_done == 0
+    assert "no training yet" in figures(at)[0]["layout"]["annotations"][-1]["text"]
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert any("matches torch.nn.LSTM forward" in b and ":green-badge" in b for b in badges)  # the inside view
+
+
+def test_start_trains_live_samples_appear_and_pause_stops(page):
+    at = page.button(key="lm.start").click().run()
+    assert at.session_state["lm.running"] and at.button(key="lm.start").label == "Pause"
+    at.run()
+    t = trainer(at)
+    assert t.epochs_done >= 1 and not errors(at)
+    curve = figures(at)[0]
+    assert [trace["name"] for trace in curve["data"]][:2] == ["one step (exp of its loss)", "training (per epoch)"]
+    assert "entropy bound exp(H) = 6.418" in curve["layout"]["annotations"][0]["text"]
+    samples = [c for c in codes(at) if c.startswith("((") or c.startswith("a[b")]
+    assert len(samples) == 2 and all(len(s) > 80 for s in samples)  # prefix + 80 characters each
+    at.button(key="lm.start").click().run()  # Pause
+    done = t.steps_done
+    at.run()
+    assert not at.session_state["lm.running"] and t.steps_done == done and at.button(key="lm.start").label == "Resume"
+    assert metric(at, "Characters / s") != "0"
+    at.button(key="lm.sample_now").click().run()
+    assert len(at.session_state["lm.samples"].samples) > len(samples)
+    labels = [b.label for b in at.get("download_button")]
+    assert {"Samples (.txt)", "Perplexity per epoch (.csv)", "Checkpoint (.pt)", "Reproduce in PyTorch (.py)"} <= set(
+        labels
+    )
+
+
+def test_controls_change_the_model_and_a_trained_run_is_kept(page):
+    at = page
+    at.selectbox(key="lm.cell").set_value("GRU")
+    at.radio(key="lm.input").set_value("embedding")
+    at.radio(key="lm.sampling").set_value("random")
+    at.run()
+    table = shapes(at)
+    assert table["embedded inputs"] == "(35, 32, 64)" and "c_n" not in table and "outputs of nn.GRU" in table
+    t = trainer(at)
+    assert (t.settings.cell, t.settings.input, t.settings.sampling) == ("GRU", "embedding", "random")
+    t.step(3)
+    at.number_input(key="lm.hidden_size").set_value(64).run()
+    assert trainer(at) is t and any("this run keeps its own" in i.value for i in at.info)  # nothing lost
+    at.button(key="lm.reset").click().run()
+    assert trainer(at) is not t and trainer(at).settings.hidden_size == 64 and trainer(at).steps_done == 0
+
+
+def test_bad_settings_name_the_widget_and_the_page_keeps_working(page):
+    at = page
+    at.text_input(key="lm.lr").set_value("fast").run()
+    assert any("Learning rate must be a number above 0.0 up to 100.0, got 'fast'" in e for e in errors(at))
+    assert "Change it in the sidebar" in errors(at)[0]
+    assert trainer(at) is not None and at.title[0].value == "Language model"
+    at.text_input(key="lm.lr").set_value("0.005")
+    at.number_input(key="lm.batch_size").set_value(64)
+    at.number_input(key="lm.num_steps").set_value(400).run()
+    assert any("too few for one batch of 64 × 400" in e and "lower the batch size" in e for e in errors(at))
+    at.number_input(key="lm.hidden_size").set_value(1024)
+    at.number_input(key="lm.batch_size").set_value(512).run()
+    assert any("MB of activations" in e and "lower num_steps" in e for e in errors(at))
+    assert trainer(at) is None and at.title[0].value == "Language model"  # untrained: nothing to keep
+
+
+def test_bad_uploads_are_refused_and_the_last_good_text_stays(page):
+    at = page
+    at.radio(key="lm.corpus_kind").set_value("upload").run()
+    assert any("Upload a text file" in i.value for i in at.info)
+    bad = {
+        "empty.txt": (b"", "is empty"),
+        "photo.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "looks binary"),
+        "latin1.txt": ("Noël à la café ".encode("latin-1") * 20, "is not UTF-8 text"),
+        "aaaa.txt": (b"a" * 300, "single distinct character"),
+        "huge.txt": (b"ab " * (3 * 2**20), "upload at most 8 MB"),
+    }
+    for name, (data, message) in bad.items():
+        upload(at, name, data)
+        assert any(message in e for e in errors(at)), (name, errors(at))
+        assert not at.exception
+    good = ("to be, or not to be: that is the question. " * 60).encode()
+    upload(at, "hamlet.txt", good)
+    assert not errors(at) and metric(at, "Characters") == f"{len(good):,}"
+    upload(at, "photo.txt", b"\x00\x01" * 400)
+    assert any("looks binary" in e for e in errors(at))
+    assert any("Still using the last good text" in i.value for i in at.info)
+    assert metric(at, "Characters") == f"{len(good):,}" and trainer(at).vocabulary.size == len(set(good.decode()))
+
+
+def test_chinese_text_needs_an_embedding_and_then_trains(page):
+    at = page
+    at.radio(key="lm.corpus_kind").set_value("upload").run()
+    text = "".join(chr(0x4E00 + (i * 7919) % 3000) + ("。\n" if i % 30 == 29 else "") for i in range(12_000))
+    upload(at, "诗.txt", text.encode("utf-8"))
+    assert metric(at, "Vocabulary (distinct characters)") == "3,002"
+    assert any("Choose the embedding input" in e for e in errors(at))
+    at.radio(key="lm.input").set_value("embedding").run()
+    assert not errors(at) and trainer(at).vocabulary.size == 3002
+    assert shapes(at)["logits"] == "(1,120, 3002)"
+
+
+def test_bad_prefixes_and_temperatures_are_explained(page):
+    at = page
+    at.text_area(key=f"lm.prefixes.{BRACKETS_NAME}").set_value("((\nxyz(").run()
+    assert any("has characters the model does not know" in e and "'x'" in e for e in errors(at))
+    assert at.session_state["lm.samples"].spec.prefixes == ("((",)  # the good prefix is still used
+    at.radio(key="lm.sample_mode").set_value("temperature").run()
+    at.number_input(key="lm.temperature").set_value(0.0).run()
+    assert any("0 would divide the logits by zero" in e and "greedy" in e for e in errors(at))
+    assert at.session_state["lm.samples"].spec.temperature == 1.0  # the last valid choice stays
+    at.number_input(key="lm.temperature").set_value(1000.0).run()
+    assert any("temperature must be from 0.05 to 10" in e for e in errors(at))
+    at.number_input(key="lm.temperature").set_value(0.8).run()
+    assert all("prefix 'xyz('" in e for e in errors(at)) and at.session_state["lm.samples"].spec.temperature == 0.8
+
+
+def test_divergence_is_reported_and_the_run_is_kept(page):
+    at = page.button(key="lm.start").click().run()
+    t = trainer(at)
+    done = t.steps_done
+    with torch.no_grad():
+        t.model.head.bias.fill_(float("nan"))  # the next step's loss is NaN
+    at.run().run()
+    assert t.diverged and t.steps_done == done
+    assert any("Training diverged" in e and "Lower the learning rate" in e for e in errors(at))
+    assert at.button(key="lm.start").disabled and not at.session_state["lm.running"]
+    assert trainer(at) is t and len(figures(at)) >= 1  # the curve and the run are still there
+
+
+def test_inside_view_quantities_features_and_bad_texts(page):
+    at = page
+    trainer(at).step(20)
+    at.run()
+    at.selectbox(key="lm.inside_quantity").set_value("f")
+    at.selectbox(key="lm.inside_feature").set_value("position in line").run()
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert any(t.startswith("forget gate f, layer 0") and "position in line" in t for t in titles)
+    assert any(t.startswith("The text coloured by forget gate f of unit") for t in titles)
+    grid = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("forget gate"))
+    assert grid["data"][0]["zmin"] == 0 and len(grid["data"][0]["y"]) == 24
+    at.number_input(key="lm.inside_unit").set_value(5).run()
+    assert any("unit 5," in t for t in [f["layout"]["title"]["text"] for f in figures(at)])
+    at.text_area(key=f"lm.inside_text.{BRACKETS_NAME}").set_value("(ab)Q").run()
+    assert any("not in the model's vocabulary" in e for e in errors(at))
+    assert at.header[-1].value == "4. Inside the model" or any(h.value == "4. Inside the model" for h in at.header)
