@@ -27,6 +27,7 @@ The input projection ``W_ih x + b_ih`` is computed for all steps at once (one ma
 matmul per step. Arithmetic follows ATen's CPU cells (e.g. GRU's ``h = n + z * (h - n)``) so the trace
 agrees with the module to rounding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,7 @@ def kind_of(module: nn.Module) -> str:
     elif isinstance(module, nn.RNNCell):
         return "RNN_TANH" if module.nonlinearity == "tanh" else "RNN_RELU"
     raise TypeError(
-        "rnnviz.trace expects a torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell, "
-        f"got {type(module).__name__}"
+        f"rnnviz.trace expects a torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell, got {type(module).__name__}"
     )
 
 
@@ -138,38 +138,48 @@ def run_direction(
     unprojected = xs.new_empty(steps, batch, hidden) if weights.w_hr is not None else None
     w_hh_t = weights.w_hh.t()  # (P, G*H), a view
     w_hr_t = None if weights.w_hr is None else weights.w_hr.t()  # (H, P)
+    # Per-step views, made once (unbind is one call); each step then writes into the record's buffers in place:
+    # one matmul and a few element-wise ops, with no Python-level slicing inside the loop.
+    gh_t, gi_t, gate_t, h_t = hidden_term.unbind(0), input_term.unbind(0), gates.unbind(0), hs.unbind(0)
+    blocks = [gates[..., k * hidden : (k + 1) * hidden].unbind(0) for k in range(len(GATE_NAMES[kind]))]
+    if kind == "LSTM":
+        i_t, f_t, g_t, o_t = blocks
+        if_t, c_t = gates[..., : 2 * hidden].unbind(0), cs.unbind(0)
+        cell_h_t = h_t if unprojected is None else unprojected.unbind(0)
+    elif kind == "GRU":
+        r_t, z_t, n_t = blocks
+        rz_t = gates[..., : 2 * hidden].unbind(0)
+        gi_rz_t, gi_n_t = input_term[..., : 2 * hidden].unbind(0), input_term[..., 2 * hidden :].unbind(0)
+        gh_rz_t, gh_n_t = hidden_term[..., : 2 * hidden].unbind(0), hidden_term[..., 2 * hidden :].unbind(0)
     h, c = h0, c0
-    # Every result is written in place into the record's buffers: one matmul and a few element-wise ops a step.
     for t in reversed(range(steps)) if reverse else range(steps):
-        gh = hidden_term[t]  # (B, G*H) = W_hh h_{t-1} + b_hh
         if weights.b_hh is None:
-            torch.mm(h, w_hh_t, out=gh)
+            torch.mm(h, w_hh_t, out=gh_t[t])  # W_hh h_{t-1}
         else:
-            torch.addmm(weights.b_hh, h, w_hh_t, out=gh)
-        gate_t = gates[t]  # (B, G*H)
+            torch.addmm(weights.b_hh, h, w_hh_t, out=gh_t[t])  # W_hh h_{t-1} + b_hh
         if kind == "LSTM":
-            torch.add(gh, input_term[t], out=gate_t)  # pre-activations, then each block's activation in place
-            gate_t[:, : 2 * hidden].sigmoid_()
-            gate_t[:, 2 * hidden : 3 * hidden].tanh_()
-            gate_t[:, 3 * hidden :].sigmoid_()
-            _apply_clamps(kind, clamps, t, gate_t, ("i", "f", "g", "o"))
-            i, f, g, o = gate_t.chunk(4, 1)
-            c = torch.mul(f, c, out=cs[t]).addcmul_(i, g)  # f * c_{t-1} + i * g
-            h_cell = hs[t] if unprojected is None else unprojected[t]
-            h = torch.tanh(c, out=h_cell).mul_(o)  # o * tanh(c_t)
+            torch.add(gh_t[t], gi_t[t], out=gate_t[t])  # pre-activations, then each block's activation in place
+            if_t[t].sigmoid_()
+            g_t[t].tanh_()
+            o_t[t].sigmoid_()
+            _apply_clamps(kind, clamps, t, gate_t[t], ("i", "f", "g", "o"))
+            c = torch.mul(f_t[t], c, out=c_t[t]).addcmul_(i_t[t], g_t[t])  # f * c_{t-1} + i * g
+            h = torch.tanh(c, out=cell_h_t[t]).mul_(o_t[t])  # o * tanh(c_t)
             if w_hr_t is not None:
-                h = torch.mm(h_cell, w_hr_t, out=hs[t])  # W_hr (o * tanh(c_t))
+                h = torch.mm(h, w_hr_t, out=h_t[t])  # W_hr (o * tanh(c_t))
         elif kind == "GRU":
-            rz = torch.add(gh[:, : 2 * hidden], input_term[t, :, : 2 * hidden], out=gate_t[:, : 2 * hidden])
-            rz.sigmoid_()
-            _apply_clamps(kind, clamps, t, gate_t, ("r", "z"))
-            r, z = gate_t[:, :hidden], gate_t[:, hidden : 2 * hidden]
-            n = torch.mul(gh[:, 2 * hidden :], r, out=gate_t[:, 2 * hidden :])
-            n.add_(input_term[t, :, 2 * hidden :]).tanh_()  # tanh(W_in x + b_in + r * (W_hn h + b_hn))
-            _apply_clamps(kind, clamps, t, gate_t, ("n",))
-            h = torch.sub(h, n, out=hs[t]).mul_(z).add_(n)  # n + z * (h - n) == (1 - z) * n + z * h_{t-1}
+            torch.add(gh_rz_t[t], gi_rz_t[t], out=rz_t[t]).sigmoid_()
+            _apply_clamps(kind, clamps, t, gate_t[t], ("r", "z"))
+            n = (
+                torch.mul(gh_n_t[t], r_t[t], out=n_t[t]).add_(gi_n_t[t]).tanh_()
+            )  # tanh(W_in x + b_in + r*(W_hn h + b_hn))
+            _apply_clamps(kind, clamps, t, gate_t[t], ("n",))
+            h = torch.sub(h, n, out=h_t[t]).mul_(z_t[t]).add_(n)  # n + z * (h - n) == (1 - z) * n + z * h_{t-1}
         else:
-            h = torch.add(gh, input_term[t], out=hs[t])
-            h.tanh_() if kind == "RNN_TANH" else h.relu_()
+            h = torch.add(gh_t[t], gi_t[t], out=h_t[t])
+            if kind == "RNN_TANH":
+                h.tanh_()
+            else:
+                h.relu_()
     snapshot = LayerWeights(*(None if w is None else w.clone() for w in vars(weights).values()))
     return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0, snapshot)
