@@ -17,13 +17,6 @@ from tests.app.conftest import figures, open_page
 PAGE = "pages/char_lm.py"
 
 
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def page():
     at = open_page(PAGE)

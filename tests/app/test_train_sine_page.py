@@ -20,14 +20,6 @@ from tests.app.conftest import array, errors, figures, open_page
 PAGE = "pages/train_sine.py"
 
 
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    """The trainer sets torch's process-wide thread count to 1; other test modules get theirs back."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def page():
     return open_page(PAGE)
