@@ -5,7 +5,7 @@ import streamlit as st
 from rnnviz.experiment import Experiment
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.spec import torch_constructor
-from rnnviz.ui.model_controls import index_picker, input_spec_sidebar, model_spec_sidebar
+from rnnviz.ui.model_controls import index_picker, sidebar_model_and_input
 from rnnviz.ui.results import check_badge, figure_downloads, trace_or_last_valid
 from rnnviz.ui.shell import ensure_app_shell
 
@@ -18,11 +18,7 @@ st.write(
     "the sidebar; the **Step through** page then shows every gate and equation."
 )
 
-model_spec = model_spec_sidebar()
-inputs = input_spec_sidebar()
-if model_spec is None or inputs is None:
-    st.stop()
-input_spec, seed = inputs
+model_spec, input_spec, seed = sidebar_model_and_input()
 
 shown = trace_or_last_valid(Experiment(model_spec, input_spec, seed), [], key="home.last_valid")
 if shown is None:

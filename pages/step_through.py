@@ -7,7 +7,7 @@ from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.cell_diagram import cell_diagram_svg, cell_note, cell_values, cell_vectors, trace_limits
 from rnnviz.shapes import shape_table
 from rnnviz.spec import torch_constructor
-from rnnviz.ui.model_controls import index_picker, input_spec_sidebar, model_spec_sidebar
+from rnnviz.ui.model_controls import index_picker, sidebar_model_and_input
 from rnnviz.ui.playback import time_scrubber
 from rnnviz.ui.results import (
     cached_cell_loop_check,
@@ -29,11 +29,7 @@ st.write(
     "gate and state at that step, and the cell's equations evaluated with the actual numbers."
 )
 
-model_spec = model_spec_sidebar()
-inputs = input_spec_sidebar()
-if model_spec is None or inputs is None:
-    st.stop()
-experiment, problems = experiment_controls(model_spec, *inputs)
+experiment, problems = experiment_controls(*sidebar_model_and_input())
 shown = trace_or_last_valid(experiment, problems, key="step.last_valid")
 if shown is None:
     st.stop()

@@ -25,7 +25,7 @@ from rnnviz.cells import layer_weights
 from rnnviz.layout_checks import random_tensor, run_module
 from rnnviz.numerics import max_abs_difference, tolerance_for
 from rnnviz.shapes import ShapeTable
-from rnnviz.spec import DTYPES, build_model
+from rnnviz.spec import DTYPES, build_model, torch_seed
 from rnnviz.trace import Trace
 
 CELL_CLASSES = {"LSTM": nn.LSTMCell, "GRU": nn.GRUCell, "RNN_TANH": nn.RNNCell, "RNN_RELU": nn.RNNCell}
@@ -152,12 +152,8 @@ def embedding_stages(table: ShapeTable, seed: int = 0) -> tuple[Stage, ...]:
         id_shape, id_axes = (steps, batch), "(seq, batch)"
     generator = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, EMBED_VOCAB, id_shape, generator=generator)  # int64
-    torch_state = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(seed)
+    with torch_seed(seed):
         embedding = nn.Embedding(EMBED_VOCAB, spec.input_size, dtype=DTYPES[spec.dtype])
-    finally:
-        torch.random.set_rng_state(torch_state)
     with torch.no_grad():
         vectors = embedding(ids)  # id_shape + (E,)
     output, h_n = run_module(build_model(spec, seed), vectors)[:2]

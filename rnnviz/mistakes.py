@@ -17,7 +17,7 @@ from torch import nn
 
 from rnnviz.layout_checks import random_tensor, run_module
 from rnnviz.numerics import max_abs_difference
-from rnnviz.spec import DTYPES, ModelSpec, build_model, torch_constructor
+from rnnviz.spec import DTYPES, ModelSpec, build_model, torch_constructor, torch_seed
 
 #: torch errors a mistake may raise (anything else is a bug of the lab and propagates).
 TORCH_ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
@@ -223,12 +223,8 @@ def embedding_without_long(spec: ModelSpec, seed: int) -> MistakeOutcome:
     generator = torch.Generator().manual_seed(seed)
     shape = (b, t) if spec.batch_first else (t, b)
     ids = torch.randint(0, vocab, shape, generator=generator).double()  # as torch.tensor(a float numpy array)
-    rng = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(seed)
+    with torch_seed(seed):
         embedding = nn.Embedding(vocab, spec.input_size, dtype=DTYPES[spec.dtype])
-    finally:
-        torch.random.set_rng_state(rng)
     wrong = _attempt(lambda: run_module(model, embedding(ids))[0])
     right = run_module(model, embedding(ids.long()))[0]
     code = (

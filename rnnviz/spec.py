@@ -5,6 +5,8 @@ weights; the same spec and seed always give the same weights.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
@@ -100,13 +102,21 @@ def build_model(spec: ModelSpec, seed: int = 0) -> nn.RNNBase:
         kwargs["nonlinearity"] = nonlinearity
     if spec.proj_size:
         kwargs["proj_size"] = spec.proj_size
+    with torch_seed(seed):
+        module = cls(**kwargs)
+    return module.eval()
+
+
+@contextmanager
+def torch_seed(seed: int) -> Iterator[None]:
+    """Run the block under ``torch.manual_seed(seed)`` (PyTorch's default initialisation stays reproducible),
+    then restore the global generator: building a model never disturbs the caller's random numbers."""
     generator_state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)
-        module = cls(**kwargs)
+        yield
     finally:
-        torch.random.set_rng_state(generator_state)  # building a model never disturbs the caller's RNG
-    return module.eval()
+        torch.random.set_rng_state(generator_state)
 
 
 def torch_constructor(spec: ModelSpec) -> str:

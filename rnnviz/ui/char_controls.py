@@ -2,7 +2,6 @@
 clear st.error naming the widget, and the last valid choice stays in use."""
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -12,6 +11,7 @@ from rnnviz.char_model import stage_shapes
 from rnnviz.char_samples import MAX_PREFIXES, MAX_SAMPLE_LENGTH, TEMPERATURE_RANGE, SampleSpec
 from rnnviz.char_settings import CHOICES, INT_LIMITS, CharSettings
 from rnnviz.tasks.chars import Vocabulary, visible
+from rnnviz.ui.settings_form import parse_typed_number, show_setting_problems
 
 #: Widget values survive a trip to another page and back.
 KEEP = dict(persist_state="session")
@@ -46,20 +46,9 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text.replace("\n", "⏎"))
 
 
-def _number(text: str) -> float | str:
-    """A float from typed text ('1e-3', '0,005'), or the text itself (the settings then say what is wrong)."""
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return text
-    return value if math.isfinite(value) else text
-
-
 def show_problems(error: ValueError, where: str) -> None:
-    """One st.error per '; '-separated problem, naming the widget (problems start with the setting's name)."""
-    for problem in str(error).split("; "):
-        name = problem.split(" ", 1)[0]
-        st.error(plain(f"{LABELS.get(name, name)}{problem[len(name):]}. Change it {where}."), icon=":material/error:")
+    """One st.error per problem of a CharSettings error, naming the widget (user text escaped)."""
+    show_setting_problems(error, LABELS, where, escape=plain)
 
 
 def settings_sidebar() -> CharSettings | None:
@@ -93,8 +82,8 @@ def settings_sidebar() -> CharSettings | None:
     seed = number("seed")
     values = dict(
         cell=cell, hidden_size=hidden_size, num_layers=num_layers, input=input_kind, embedding_size=embedding_size,
-        num_steps=num_steps, batch_size=batch_size, sampling=sampling, optimizer=optimizer, lr=_number(lr_text),
-        momentum=momentum, clip=clip, epochs=epochs, seed=seed,
+        num_steps=num_steps, batch_size=batch_size, sampling=sampling, optimizer=optimizer,
+        lr=parse_typed_number(lr_text), momentum=momentum, clip=clip, epochs=epochs, seed=seed,
     )  # fmt: skip
     try:
         return CharSettings(**values)

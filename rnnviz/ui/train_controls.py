@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from rnnviz.train_live import Pace
 from rnnviz.train_settings import CELLS, FLOAT_LIMITS, INT_LIMITS, OPTIMIZERS, SineSettings
+from rnnviz.ui.settings_form import parse_typed_number, show_setting_problems
 
 #: Widget options of every setting: the value survives a trip to another page and back.
 KEEP = dict(persist_state="session")
@@ -35,15 +34,6 @@ POLICY_TEXT = {
 FAST = "as fast as possible"
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, FAST)
 DEFAULT_SPEED = 50
-
-
-def _parse_number(text: str) -> float | str:
-    """A float from typed text, or the text itself (validation below then names the widget and the range)."""
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return text
-    return value if math.isfinite(value) else text
 
 
 def _range(name: str) -> str:
@@ -90,17 +80,14 @@ def settings_sidebar() -> SineSettings | None:
     steps = number("steps", "train.steps", 100, help=_range("steps"))
     seed = number("seed", "train.seed", help=_range("seed"))
     values = dict(
-        cell=cell, hidden_size=hidden_size, num_layers=num_layers, lr=_parse_number(lr_text),
+        cell=cell, hidden_size=hidden_size, num_layers=num_layers, lr=parse_typed_number(lr_text),
         optimizer=optimizer, momentum=momentum, clip=clip, points=points, windows_per_batch=windows, noise=noise,
         steps=steps, seed=seed, hidden_policy=policy,
     )  # fmt: skip
     try:
         return SineSettings(**values)
     except ValueError as error:  # every problem at once, "; "-separated, each starting with the setting's name
-        for problem in str(error).split("; "):
-            name = problem.split(" ", 1)[0]
-            message = f"{LABELS.get(name, name)}{problem[len(name):]}. Change it in the sidebar."
-            st.error(message, icon=":material/error:")
+        show_setting_problems(error, LABELS, "in the sidebar")
         return None
 
 
