@@ -55,6 +55,27 @@ def bare_loop(settings: SineSettings) -> Iterator[float]:
         yield value
 
 
+class BareSlices:
+    """The bare loop, run in slices of about ``seconds`` between the page path's, so both see the same load."""
+
+    def __init__(self, settings: SineSettings) -> None:
+        self.losses: list[float] = []
+        self.wall = self.cpu = 0.0  # seconds spent in the bare loop (wall clock, this thread's CPU)
+        self.done = False
+        self._steps = bare_loop(settings)
+
+    def run_slice(self, seconds: float) -> None:
+        start, cpu = time.perf_counter(), time.thread_time()
+        deadline = start + seconds
+        for loss in self._steps:
+            self.losses.append(loss)
+            if time.perf_counter() >= deadline:
+                break
+        else:
+            self.done = True
+        self.wall, self.cpu = self.wall + time.perf_counter() - start, self.cpu + time.thread_time() - cpu
+
+
 class Run(NamedTuple):
     bare_wall: float  # steps per second
     page_wall: float
@@ -67,11 +88,10 @@ class Run(NamedTuple):
 
 def interleaved_run(settings: SineSettings, interval: float, by_time: bool) -> Run:
     """Train the page path and the bare loop side by side, alternating slices of about ``interval`` s."""
-    trainer, bare = Trainer(settings), bare_loop(settings)
-    bare_losses: list[float] = []
-    page_time = bare_time = page_cpu = bare_cpu = longest_gap = 0.0
-    refreshes, chunk, bare_done = 0, 50, False
-    while not (trainer.finished and bare_done):
+    trainer, bare = Trainer(settings), BareSlices(settings)
+    page_time = page_cpu = longest_gap = 0.0
+    refreshes, chunk = 0, 50
+    while not (trainer.finished and bare.done):
         if not trainer.finished:
             start, cpu = time.perf_counter(), time.thread_time()
             if by_time:
@@ -85,25 +105,17 @@ def interleaved_run(settings: SineSettings, interval: float, by_time: bool) -> R
             gap = time.perf_counter() - start
             page_time, page_cpu, refreshes = page_time + gap, page_cpu + time.thread_time() - cpu, refreshes + 1
             longest_gap = max(longest_gap, gap)
-        if not bare_done:
-            start, cpu = time.perf_counter(), time.thread_time()
-            deadline = start + interval
-            for loss in bare:
-                bare_losses.append(loss)
-                if time.perf_counter() >= deadline:
-                    break
-            else:
-                bare_done = True
-            bare_time, bare_cpu = bare_time + time.perf_counter() - start, bare_cpu + time.thread_time() - cpu
-    n_page, n_bare = trainer.steps_done, len(bare_losses)
+        if not bare.done:
+            bare.run_slice(interval)
+    n_page, n_bare = trainer.steps_done, len(bare.losses)
     return Run(
-        bare_wall=n_bare / bare_time,
+        bare_wall=n_bare / bare.wall,
         page_wall=n_page / page_time,
-        bare_cpu=n_bare / bare_cpu,
+        bare_cpu=n_bare / bare.cpu,
         page_cpu=n_page / page_cpu,
         refreshes_per_second=refreshes / page_time,
         longest_gap=longest_gap,
-        same_losses=bare_losses == trainer.history,
+        same_losses=bare.losses == trainer.history,
     )
 
 

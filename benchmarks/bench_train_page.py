@@ -37,7 +37,7 @@ import torch
 
 logging.disable(logging.WARNING)  # Streamlit in bare mode warns about the missing server on every element
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import bare_loop  # noqa: E402  (a sibling script, not a package)
+from bench_train import BareSlices  # noqa: E402  (a sibling script, not a package)
 
 from rnnviz.train import TORCH_THREADS, SineSettings  # noqa: E402
 from rnnviz.train_live import FAST_TICK_SECONDS, LiveTrainer, Pace  # noqa: E402
@@ -56,12 +56,11 @@ class Run(NamedTuple):
 
 
 def interleaved_run(settings: SineSettings) -> Run:
-    live, bare, cache = LiveTrainer(settings), bare_loop(settings), {}
+    live, bare, cache = LiveTrainer(settings), BareSlices(settings), {}
     pace = Pace(None)  # as fast as possible: the case the ratio target is about
-    bare_losses: list[float] = []
-    page_time = bare_time = page_cpu = bare_cpu = longest = 0.0
-    ticks, drawing, bare_done = 0, [], False
-    while not (live.trainer.finished and bare_done):
+    page_time = page_cpu = longest = 0.0
+    ticks, drawing = 0, []
+    while not (live.trainer.finished and bare.done):
         if not live.trainer.finished:
             start, cpu, trained = time.perf_counter(), time.thread_time(), live.trainer.seconds_training
             live_tick(live, pace, running=True, cache=cache)
@@ -69,26 +68,18 @@ def interleaved_run(settings: SineSettings) -> Run:
             drawing.append(tick - (live.trainer.seconds_training - trained))
             page_time, page_cpu, ticks = page_time + tick, page_cpu + time.thread_time() - cpu, ticks + 1
             longest = max(longest, tick)
-        if not bare_done:
-            start, cpu = time.perf_counter(), time.thread_time()
-            deadline = start + FAST_TICK_SECONDS
-            for loss in bare:
-                bare_losses.append(loss)
-                if time.perf_counter() >= deadline:
-                    break
-            else:
-                bare_done = True
-            bare_time, bare_cpu = bare_time + time.perf_counter() - start, bare_cpu + time.thread_time() - cpu
-    n_page, n_bare = live.trainer.steps_done, len(bare_losses)
+        if not bare.done:
+            bare.run_slice(FAST_TICK_SECONDS)
+    n_page, n_bare = live.trainer.steps_done, len(bare.losses)
     return Run(
-        bare_wall=n_bare / bare_time,
+        bare_wall=n_bare / bare.wall,
         page_wall=n_page / page_time,
-        bare_cpu=n_bare / bare_cpu,
+        bare_cpu=n_bare / bare.cpu,
         page_cpu=n_page / page_cpu,
         refreshes_per_second=ticks / page_time,
         longest_tick=longest,
         drawing=statistics.median(drawing),
-        same_losses=bare_losses == live.trainer.history,
+        same_losses=bare.losses == live.trainer.history,
     )
 
 
