@@ -21,6 +21,7 @@ test: $(VENV)/.installed-dev chromium lint
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/unit

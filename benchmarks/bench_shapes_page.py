@@ -1,6 +1,6 @@
 """Server-side rerun time of the Shapes & layouts page after a control change, at the default sizes.
 
-Target (issue 4): every control change reruns in <= 150 ms server-side at default sizes (LSTM, input 1,
+Target: every control change reruns in <= 150 ms server-side at default sizes (LSTM, input 1,
 hidden 16, batch 3, seq 5). Measured with AppTest (the script run only, no browser). Each case changes one
 control per run: "cached" alternates between two settings (their results are in st.cache_data after the first
 visit); "new" gives a setting never seen before, so the page rebuilds and re-checks the module against torch.
@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import apptest_server_mode  # noqa: F401  (one script run per rerun, as on a server)
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -43,7 +42,7 @@ CASES: list[tuple[str, str, Callable[[AppTest, int], None]]] = [
 def open_shapes_page(section: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()
-    at.switch_page("pages/shapes.py")
+    at.switch_page("app_pages/shapes.py")
     at.run()
     at.session_state["shapes.section"] = section
     at.run()

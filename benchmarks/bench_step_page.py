@@ -1,11 +1,12 @@
 """Server-side cost of the Step-through page: warm rerun time after moving the time slider, and figure JSON.
 
-Targets (step-through issue): at the default configuration (LSTM, hidden 16, seq 40, batch 1) a rerun
+Targets: at the default configuration (LSTM, hidden 16, seq 40, batch 1) a rerun
 after moving the time slider takes <= 150 ms and sends <= 300 KB of figure JSON; at hidden 256, seq 1000,
 3 layers, bidirectional a rerun takes <= 1 s. Measured with AppTest (the script run only, no browser).
 
 Run: ``.venv/bin/python benchmarks/bench_step_page.py [--repeats N]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,14 +14,16 @@ import statistics
 import time
 from pathlib import Path
 
-import apptest_server_mode  # noqa: F401  (one script run per rerun, as on a server)
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {
     "default (LSTM, hidden 16, seq 40, batch 1)": {},
     "large (LSTM, hidden 256, seq 1000, 3 layers, bidirectional)": {
-        "hidden_size": 256, "seq_len": 1000, "num_layers": 3, "bidirectional": True,
+        "hidden_size": 256,
+        "seq_len": 1000,
+        "num_layers": 3,
+        "bidirectional": True,
     },
 }
 
@@ -28,7 +31,7 @@ CONFIGS = {
 def open_step_page(settings: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()
-    at.switch_page("pages/step_through.py")
+    at.switch_page("app_pages/step_through.py")
     at.run()
     for key, value in settings.items():
         widget = at.toggle(key=key) if isinstance(value, bool) else at.slider(key=key)
@@ -55,8 +58,10 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         assert not at.exception
         median_ms = statistics.median(times[1:]) * 1e3  # the first rerun warms caches
-        print(f"{name}: time-slider rerun median {median_ms:.0f} ms over {args.repeats} runs, "
-              f"figure JSON {figure_bytes(at) / 1024:.0f} KB in {len(at.get('plotly_chart'))} figures")
+        print(
+            f"{name}: time-slider rerun median {median_ms:.0f} ms over {args.repeats} runs, "
+            f"figure JSON {figure_bytes(at) / 1024:.0f} KB in {len(at.get('plotly_chart'))} figures"
+        )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """How much slower is ``rnnviz.trace`` than the module's own forward? Prints medians and ratios.
 
-Targets (foundation issue): at hidden 256, seq 500, batch 8 the ratio trace / forward is <= 3; at
+Targets: at hidden 256, seq 500, batch 8 the ratio trace / forward is <= 3; at
 hidden 32, seq 50, batch 1 a trace takes under 10 ms. ``trace`` includes its own call of the module's
 forward (the check behind ``max_abs_error``), so the ratio counts that too.
 
 Run: ``.venv/bin/python benchmarks/bench_trace.py [--repeats N]``
 """
+
 from __future__ import annotations
 
 import argparse

@@ -6,9 +6,29 @@
 >>> tr.gate("f").shape, tr.matches          # (seq, batch, hidden), time-major
 (torch.Size([5, 2, 8]), True)
 
-This package never imports streamlit; only ``rnnviz.ui`` does.
+The packages, lowest first: ``core`` (the trace engine, model specs, interventions, checkpoints),
+``experiment`` (a model + an input + h0/c0 as one frozen description), ``shapes``, ``training`` (one training
+loop, live pacing), the tasks ``sine`` and ``charlm``, ``figures`` (pure plotly functions) and ``ui`` (the only
+part that imports streamlit).
 """
-from rnnviz.numerics import FirstNonFinite
-from rnnviz.trace import Trace, trace
 
-__all__ = ["FirstNonFinite", "Trace", "trace"]
+from rnnviz.core.interventions import GateClamp, Intervention, intervene
+from rnnviz.core.numerics import FirstNonFinite
+from rnnviz.core.spec import ModelSpec, build_model
+from rnnviz.core.trace import Trace, trace
+from rnnviz.experiment import Experiment, InitialState, InputSpec, build_run
+
+__all__ = [
+    "Experiment",
+    "FirstNonFinite",
+    "GateClamp",
+    "InitialState",
+    "InputSpec",
+    "Intervention",
+    "ModelSpec",
+    "Trace",
+    "build_model",
+    "build_run",
+    "intervene",
+    "trace",
+]

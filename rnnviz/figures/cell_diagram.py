@@ -1,6 +1,6 @@
 """The cell diagram at step t: a textbook drawing of the cell (assets/cells/*.svg) with the live values on it.
 
-``cell_values``/``cell_vectors`` read one step of a ``Trace``; ``cell_diagram_svg`` fills a template: each
+``rnnviz.figures.cell_values`` reads one step of a ``Trace``; ``cell_diagram_svg`` fills a template: each
 quantity q has a card whose body ``box-q`` is coloured by value and whose text ``val-q`` shows the number
 (4 significant digits), and whose group ``q-q`` gets a ``<title>`` (hover text where the SVG is a document
 of its own, e.g. ``components.html``; ``st.image`` shows it as an <img>, which has no hover, so the numbers
@@ -12,9 +12,10 @@ at the ends of a scale; the numbers never do. The SVG is built with ElementTree,
 
 x_t: the diagram shows one input feature (``feature``, default 0), not the norm: a norm has no sign and
 cannot sit on the diverging scale. For input_size 1 that is the input itself; ``cell_note`` says which
-feature it is otherwise. With ``proj_size`` the diagram draws the cell before the projection W_hr:
+feature it is otherwise (``cell_note``). With ``proj_size`` the diagram draws the cell before the projection W_hr:
 h_t shows m_t = o_t * tanh(c_t) (size H); h_{t-1} (size P) is shown for units below P.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,6 @@ import numpy as np
 from plotly.colors import get_colorscale, sample_colorscale
 
 from rnnviz.figures.style import DIVERGING_SCALE, SEQUENTIAL_SCALE, SIGMOID_QUANTITIES
-from rnnviz.trace import Trace
 
 CELLS_DIR = Path(__file__).resolve().parents[2] / "assets" / "cells"
 TEMPLATES = {"LSTM": "lstm.svg", "GRU": "gru.svg", "RNN_TANH": "rnn.svg", "RNN_RELU": "rnn.svg"}
@@ -67,71 +67,6 @@ LEGEND_NAMES = {"g": "g", "n": "n", "tanh_c": "tanh c", "h": "h", "h_prev": "h",
 def format_value(value: float) -> str:
     """4 significant digits, trailing zeros kept ('0.8000', '-1.235e+05'); 'nan', 'inf', '-inf' as such."""
     return f"{float(value):#.4g}" if math.isfinite(value) else f"{float(value)}"
-
-
-def cell_note(trace: Trace, layer: int = 0, feature: int = 0) -> str:
-    """What the caption should add about x_t and h_t for this trace, '' when nothing needs saying."""
-    notes = []
-    width = trace.layer_input(layer).shape[-1]
-    if layer > 0:
-        notes.append(f"x_t is layer {layer - 1}'s output, feature {feature} of {width}")
-    elif width > 1:
-        notes.append(f"x_t shows feature {feature} of {width}")
-    if trace.geometry.proj_size:
-        notes.append(f"h_t shows o_t * tanh(c_t) before the projection to {trace.geometry.proj_size}")
-    return "; ".join(notes)
-
-
-def cell_vectors(trace: Trace, t: int, layer: int = 0, direction: int = 0, batch: int = 0) -> dict[str, np.ndarray]:
-    """Every quantity of the diagram at step ``t`` as a vector: gates/c (H,), h_prev (P or H,), x (I_layer,)."""
-    if not 0 <= t < trace.seq_len:
-        raise IndexError(f"time step {t} is outside 0..{trace.seq_len - 1}")
-    if not 0 <= batch < trace.batch_size:
-        raise IndexError(f"batch item {batch} is outside 0..{trace.batch_size - 1}")
-    out = {
-        "x": trace.layer_input(layer)[t, batch],
-        "h_prev": trace.previous_state("h", layer, direction)[t, batch],
-        "h": trace.state("h_unprojected" if trace.geometry.proj_size else "h", layer, direction)[t, batch],
-    }
-    out.update({name: trace.gate(name, layer, direction)[t, batch] for name in trace.gate_names})
-    if trace.kind == "LSTM":
-        out["c_prev"] = trace.previous_state("c", layer, direction)[t, batch]
-        out["c"] = trace.state("c", layer, direction)[t, batch]
-        out["tanh_c"] = out["c"].tanh()
-    return {name: value.detach().double().cpu().numpy() for name, value in out.items()}
-
-
-def cell_values(
-    trace: Trace, t: int, unit: int, layer: int = 0, direction: int = 0, batch: int = 0, feature: int = 0
-) -> dict[str, float]:
-    """One unit's quantities at step ``t``: e.g. values['f'] == trace.gate('f', layer, direction)[t, batch, unit].
-
-    'x' is feature ``feature`` of the layer's input; 'h_prev' is left out when the unit has no h_{t-1}
-    (proj_size P <= unit). For the reverse direction 'h_prev' is h_{t+1}, the step it started from.
-    """
-    if not 0 <= unit < trace.geometry.hidden_size:
-        raise IndexError(f"unit {unit} is outside 0..{trace.geometry.hidden_size - 1}")
-    vectors = cell_vectors(trace, t, layer, direction, batch)
-    if not 0 <= feature < vectors["x"].shape[0]:
-        raise IndexError(f"input feature {feature} is outside 0..{vectors['x'].shape[0] - 1}")
-    return {
-        name: float(vector[feature if name == "x" else unit])
-        for name, vector in vectors.items()
-        if name == "x" or unit < vector.shape[0]
-    }
-
-
-def trace_limits(trace: Trace, layer: int = 0, direction: int = 0, batch: int = 0) -> dict[str, float]:
-    """Colour bounds for the unbounded quantities over the whole sequence, so colours hold still across steps."""
-    x = trace.layer_input(layer)[:, batch]  # (T, I_layer)
-    series = {"x": x}
-    if trace.kind == "LSTM":
-        series["c"] = series["c_prev"] = trace.state("c", layer, direction)[:, batch]
-    if trace.kind == "RNN_RELU":
-        series["h"] = series["h_prev"] = trace.state("h", layer, direction)[:, batch]
-    finite = {name: values[values.isfinite()].abs() for name, values in series.items()}
-    shared = max([1.0] + [float(values.max()) for values in finite.values() if values.numel()])
-    return dict.fromkeys(series, shared)
 
 
 @lru_cache(maxsize=4)
@@ -302,9 +237,9 @@ def _draw_legend(legend: ET.Element, kind: str, scales: Mapping[str, float]) -> 
     for row, (label, probe, limit) in enumerate(entries):
         y, low = row * 17, 0.0 if probe == "f" else -limit
         ET.SubElement(legend, "text", {"x": "122", "y": f"{y + 10}", "text-anchor": "end", **grey}).text = label
-        ET.SubElement(legend, "text", {"x": "190", "y": f"{y + 10}", "text-anchor": "end", **grey}).text = (
-            f"{low:.3g}".replace("-", "−")
-        )
+        ET.SubElement(
+            legend, "text", {"x": "190", "y": f"{y + 10}", "text-anchor": "end", **grey}
+        ).text = f"{low:.3g}".replace("-", "−")
         for k in range(24):
             value = low + (limit - low) * (k + 0.5) / 24
             fill = value_colour(probe, value, limit)

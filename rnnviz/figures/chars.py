@@ -3,22 +3,26 @@ unit, the units that follow a feature. Arrays (and characters) in, ``go.Figure``
 
 Characters are always drawn by plotly as data (heatmap labels and cell text), never as HTML from the user.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, colour_scale_for
-from rnnviz.tasks.chars import visible
+from rnnviz.charlm.corpora import visible
+from rnnviz.figures.style import (
+    CATEGORY_COLOURS,
+    as_float32,
+    base_layout,
+    colour_scale_for,
+    horizontal_rule,
+    line_trace,
+)
 
 TRAIN_COLOUR, VALIDATION_COLOUR, STEP_COLOUR, BOUND_COLOUR = "#0072B2", "#D55E00", "#B8CDE0", "#000000"
 #: Up to this many characters the x axis is labelled with the characters; beyond, with positions (the
 #: characters are in the hover text): every other character out of context would read as garbage.
 MAX_CHAR_TICKS = 100
-
-
-def _f32(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.float32)
 
 
 def perplexity_curve(
@@ -38,36 +42,35 @@ def perplexity_curve(
     """
     data = []
     if step_epochs is not None and step_perplexity is not None and len(step_epochs):
-        data.append(
-            go.Scatter(
-                x=_f32(step_epochs), y=_f32(step_perplexity), mode="lines", name="one step (exp of its loss)",
-                line=dict(color=STEP_COLOUR, width=1),
-                hovertemplate="epoch %{x:.2f}<br>perplexity %{y:.3f}<extra></extra>",
-            )
-        )  # fmt: skip
-    data.append(
-        go.Scatter(
-            x=_f32(epochs), y=_f32(train), mode="lines+markers", name="training (per epoch)",
-            line=dict(color=TRAIN_COLOUR, width=2), hovertemplate="epoch %{x}<br>training %{y:.4f}<extra></extra>",
-        )
-    )  # fmt: skip
+        hover = "epoch %{x:.2f}<br>perplexity %{y:.3f}<extra></extra>"
+        name = "one step (exp of its loss)"
+        data.append(line_trace(step_epochs, step_perplexity, name=name, colour=STEP_COLOUR, width=1, hover=hover))
+    per_epoch = dict(width=2, mode="lines+markers")
+    hover = "epoch %{x}<br>training %{y:.4f}<extra></extra>"
+    data.append(line_trace(epochs, train, name="training (per epoch)", colour=TRAIN_COLOUR, hover=hover, **per_epoch))
     if validation is not None and np.isfinite(np.asarray(validation, dtype=float)).any():
+        hover = "epoch %{x}<br>held-out %{y:.4f}<extra></extra>"
         data.append(
-            go.Scatter(
-                x=_f32(epochs), y=_f32(validation), mode="lines+markers", name="held-out text",
-                line=dict(color=VALIDATION_COLOUR, width=2),
-                hovertemplate="epoch %{x}<br>held-out %{y:.4f}<extra></extra>",
-            )
-        )  # fmt: skip
+            line_trace(epochs, validation, name="held-out text", colour=VALIDATION_COLOUR, hover=hover, **per_epoch)
+        )
     shapes, annotations = [], []
     if bound is not None:
-        shapes.append(dict(type="line", x0=0, x1=1, xref="paper", y0=bound, y1=bound,
-                           line=dict(color=BOUND_COLOUR, dash="dash", width=1.5)))  # fmt: skip
-        annotations.append(dict(x=1, xref="paper", xanchor="right", y=np.log10(bound), yanchor="bottom",
-                                text=f"entropy bound exp(H) = {bound:.3f}", showarrow=False))  # fmt: skip
+        shapes.append(horizontal_rule(bound, BOUND_COLOUR, dash="dash"))
+        annotations.append(
+            dict(
+                x=1,
+                xref="paper",
+                xanchor="right",
+                y=np.log10(bound),
+                yanchor="bottom",
+                text=f"entropy bound exp(H) = {bound:.3f}",
+                showarrow=False,
+            )
+        )
     if not len(epochs) and (step_epochs is None or not len(step_epochs)):
-        annotations.append(dict(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                                text="no training yet: press Start"))  # fmt: skip
+        annotations.append(
+            dict(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, text="no training yet: press Start")
+        )
     layout = base_layout(
         title="Perplexity (log scale; lower is better)",
         x_title="epoch",
@@ -96,9 +99,7 @@ def _column_labels(chars: str, max_chars: int = MAX_CHAR_TICKS) -> tuple[list[st
     return labels, [labels[t] for t in positions], [str(t) for t in positions], title
 
 
-def char_activation_grid(
-    values: np.ndarray, chars: str, units: np.ndarray, *, quantity: str, title: str
-) -> go.Figure:
+def char_activation_grid(values: np.ndarray, chars: str, units: np.ndarray, *, quantity: str, title: str) -> go.Figure:
     """``values`` (N, len(units)) of one quantity: rows = the given units, columns = the N characters.
 
     Hover shows the character, its position, the unit and the value. ``quantity`` ('h', 'f', ...) picks the
@@ -156,11 +157,17 @@ def coloured_text(chars: str, values: np.ndarray, *, quantity: str, title: str, 
         for c, t in enumerate(row):
             z[r, c], text[r][c], position[r, c] = values[t], visible(chars[t]), t
     heatmap = go.Heatmap(
-        z=_f32(z), text=text, texttemplate="%{text}", textfont=dict(size=14, family="monospace"),
-        customdata=position, xgap=1, ygap=1, colorbar=dict(title=dict(text=quantity)),
+        z=as_float32(z),
+        text=text,
+        texttemplate="%{text}",
+        textfont=dict(size=14, family="monospace"),
+        customdata=position,
+        xgap=1,
+        ygap=1,
+        colorbar=dict(title=dict(text=quantity)),
         hovertemplate="'%{text}' at position %{customdata}<br>" + quantity + " = %{z:.4f}<extra></extra>",
         **colour_scale_for(quantity),
-    )  # fmt: skip
+    )
     layout = base_layout(
         title=title,
         x_title="",
@@ -178,9 +185,11 @@ def unit_correlation_bars(correlations: np.ndarray, units: np.ndarray, *, featur
     r = np.asarray(correlations, dtype=np.float64)[units]
     colours = [CATEGORY_COLOURS[0] if value >= 0 else CATEGORY_COLOURS[5] for value in np.nan_to_num(r)]
     bars = go.Bar(
-        x=[f"unit {int(u)}" for u in units], y=_f32(r), marker=dict(color=colours),
+        x=[f"unit {int(u)}" for u in units],
+        y=as_float32(r),
+        marker=dict(color=colours),
         hovertemplate="%{x}<br>r = %{y:.3f}<extra></extra>",
-    )  # fmt: skip
+    )
     layout = base_layout(
         title=f"Units most correlated with “{feature}”",
         x_title="hidden unit",
@@ -199,26 +208,42 @@ def feature_vs_units(
     labels, tick_values, tick_texts, x_title = _column_labels(chars, max_chars=40)
     data = [
         go.Scatter(
-            x=labels, y=_f32(feature), name=feature_name, mode="lines", yaxis="y2", connectgaps=False,
-            line=dict(color="#BBBBBB", width=1, shape="hv"), fill="tozeroy", fillcolor="rgba(187, 187, 187, 0.35)",
+            x=labels,
+            y=as_float32(feature),
+            name=feature_name,
+            mode="lines",
+            yaxis="y2",
+            connectgaps=False,
+            line=dict(color="#BBBBBB", width=1, shape="hv"),
+            fill="tozeroy",
+            fillcolor="rgba(187, 187, 187, 0.35)",
             hovertemplate="%{x}<br>feature %{y}<extra></extra>",
         )
-    ]  # fmt: skip
+    ]
     for index, unit in enumerate(units):
         data.append(
             go.Scatter(
-                x=labels, y=_f32(activations[:, index]), name=f"unit {int(unit)}", mode="lines",
+                x=labels,
+                y=as_float32(activations[:, index]),
+                name=f"unit {int(unit)}",
+                mode="lines",
                 line=dict(color=CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], width=1.5),
                 hovertemplate="%{x}<br>h = %{y:.3f}<extra>unit " + str(int(unit)) + "</extra>",
             )
-        )  # fmt: skip
+        )
     layout = base_layout(
         title=f"“{feature_name}” and the units that follow it",
         x_title=x_title,
         y_title="activation h",
         xaxis=dict(type="category", tickmode="array", tickvals=tick_values, ticktext=tick_texts, tickangle=0),
-        yaxis2=dict(title=dict(text=feature_name), overlaying="y", side="right", showgrid=False, tickmode="auto",
-                    rangemode="tozero"),
+        yaxis2=dict(
+            title=dict(text=feature_name),
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            tickmode="auto",
+            rangemode="tozero",
+        ),
         legend=dict(orientation="h", y=-0.3),
         height=340,
     )

@@ -1,6 +1,6 @@
 """Pictures of ``pack_padded_sequence``: the padded batch with its mask, and the packed ``data`` strip.
 
-Arrays in, ``go.Figure`` out (see ``rnnviz.packing.PackingDemo`` for where the arrays come from).
+Arrays in, ``go.Figure`` out (see ``rnnviz.shapes.packing.PackingDemo`` for where the arrays come from).
 """
 
 from __future__ import annotations

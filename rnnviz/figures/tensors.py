@@ -15,9 +15,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.heatmaps import decimation_stride
-from rnnviz.figures.style import DIRECTION_COLOURS, GATE_COLOURS, TENSOR_COLOURS, base_layout, colour_scale_for
-from rnnviz.layout_checks import StateSlice
-from rnnviz.shapes import GateBlock, TensorShape
+from rnnviz.figures.style import (
+    DIRECTION_COLOURS,
+    GATE_COLOURS,
+    TENSOR_COLOURS,
+    base_layout,
+    colour_scale_for,
+    horizontal_rule,
+)
+from rnnviz.shapes.checks import StateSlice
+from rnnviz.shapes.table import GateBlock, TensorShape
 
 DEPTH = 0.5  # drawn depth per unit of axis 0, along the 45° diagonal
 GRID_MAX = 24  # draw cell lines along an axis of at most this many elements
@@ -250,18 +257,7 @@ def fig_stacked_weight(
             )
         )
         if block.rows[0] > 0:
-            shapes.append(
-                dict(
-                    type="line",
-                    xref="x domain",
-                    x0=0,
-                    x1=1,
-                    yref="y",
-                    y0=start,
-                    y1=start,
-                    line=dict(color="black", width=1.5),
-                )
-            )
+            shapes.append(horizontal_rule(start, "black", xref="x domain"))
     if blocks:  # tick labels name each block, in its gate's colour
         yaxis |= dict(
             tickvals=[(b.rows[0] + b.rows[1] - 1) / 2 for b in blocks],

@@ -3,21 +3,18 @@
 Each figure is built in one ``go.Figure(data=..., layout=base_layout(...))`` call (plotly validates on every
 update, and these are redrawn several times a second while a model trains).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.lines import MAX_LINE_POINTS, MAX_LINES
-from rnnviz.figures.style import CATEGORY_COLOURS, base_layout
+from rnnviz.figures.style import CATEGORY_COLOURS, as_float32, base_layout, line_trace
 
 #: Colours of the three signals of the task, the same in every training figure.
 SIGNAL_COLOURS = {"input": "#B0B0B0", "target": "#000000", "prediction": "#0072B2"}
 LOSS_COLOUR = "#D55E00"
-
-
-def _f32(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.float32)  # half the bytes of float64 for the browser
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
@@ -36,29 +33,23 @@ def loss_curve(
 ) -> go.Figure:
     """The loss per step (steps, losses: (N,), N <= a few thousand) on a log y axis; x spans 1..total_steps,
     so the curve grows across the plot as training proceeds. ``stop_step`` marks where a diverged run stopped."""
-    data = [
-        go.Scatter(
-            x=_f32(steps),
-            y=_f32(_positive(losses)),
-            mode="lines",
-            name="loss",
-            line=dict(color=LOSS_COLOUR, width=1.5),
-            hovertemplate="step %{x:.0f}<br>loss %{y:.3g}<extra></extra>",
-        )
-    ]
+    hover = "step %{x:.0f}<br>loss %{y:.3g}<extra></extra>"
+    data = [line_trace(steps, _positive(losses), name="loss", colour=LOSS_COLOUR, hover=hover)]
     shapes, annotations = [], []
     if stop_step is not None:
         shapes.append(
             dict(type="line", x0=stop_step, x1=stop_step, y0=0, y1=1, yref="paper", line=dict(color="red", dash="dot"))
         )
         annotations.append(
-            dict(x=stop_step, y=1, yref="paper", text="non-finite loss: stopped", showarrow=False,
-                 font=dict(color="red"))
+            dict(
+                x=stop_step, y=1, yref="paper", text="non-finite loss: stopped", showarrow=False, font=dict(color="red")
+            )
         )
     if len(steps) == 0:
         annotations.append(
-            dict(x=0.5, y=0.5, xref="paper", yref="paper", text="no steps yet: press Start or One step",
-                 showarrow=False)
+            dict(
+                x=0.5, y=0.5, xref="paper", yref="paper", text="no steps yet: press Start or One step", showarrow=False
+            )
         )
     layout = base_layout(
         title=title,
@@ -89,25 +80,31 @@ def signal_vs_target(
     n = len(positions)
     stride = max(1, -(-n // MAX_LINE_POINTS))
     trace_type = go.Scattergl if stride > 1 else go.Scatter
-    x = _f32(np.asarray(positions)[::stride] / np.pi)
+    x = as_float32(np.asarray(positions)[::stride] / np.pi)
     markers = "lines+markers" if n <= 60 else "lines"
     data = []
     if inputs is not None:
         data.append(
             trace_type(
-                x=x, y=_f32(inputs)[::stride], name=input_name, mode=markers,
+                x=x,
+                y=as_float32(inputs)[::stride],
+                name=input_name,
+                mode=markers,
                 line=dict(color=SIGNAL_COLOURS["input"], dash="dot"),
             )
-        )  # fmt: skip
+        )
     data.append(
-        trace_type(x=x, y=_f32(target)[::stride], name="target cos(x)", mode=markers, line=dict(color="black"))
+        trace_type(x=x, y=as_float32(target)[::stride], name="target cos(x)", mode=markers, line=dict(color="black"))
     )
     data.append(
         trace_type(
-            x=x, y=_f32(prediction)[::stride], name="prediction", mode=markers,
+            x=x,
+            y=as_float32(prediction)[::stride],
+            name="prediction",
+            mode=markers,
             line=dict(color=SIGNAL_COLOURS["prediction"], width=2.5),
         )
-    )  # fmt: skip
+    )
     layout = base_layout(
         title=title,
         x_title="x (multiples of π)",
@@ -137,31 +134,31 @@ def window_prediction(
 def evaluation_plot(x: np.ndarray, prediction: np.ndarray, target: np.ndarray, *, mse: float) -> go.Figure:
     """The model on a long unseen stretch (N,): prediction vs cos(x), with the MSE in the title."""
     span = (float(x[-1]) - float(x[0])) / np.pi if len(x) > 1 else 0.0
-    return signal_vs_target(
-        x, prediction, target, title=f"Unseen stretch of {span:.0f}π: MSE {mse:.3g}", height=300
-    )
+    return signal_vs_target(x, prediction, target, title=f"Unseen stretch of {span:.0f}π: MSE {mse:.3g}", height=300)
 
 
-def runs_overlay(runs: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str = "Loss of every run") -> go.Figure:
-    """One loss curve per run (label -> (steps, losses)), log y; at most MAX_LINES runs (the title says so)."""
+def runs_overlay(
+    runs: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str = "Loss of every run", y_title: str = "MSE"
+) -> go.Figure:
+    """One loss curve per run (label -> (steps, losses)), log y; at most MAX_LINES runs (the title says so).
+    ``y_title`` names the loss ("MSE", "cross-entropy")."""
     labels = list(runs)[-MAX_LINES:]
     if len(runs) > MAX_LINES:
         title = f"{title} (last {MAX_LINES} of {len(runs)} shown)"
     data = [
-        go.Scatter(
-            x=_f32(runs[label][0]),
-            y=_f32(_positive(runs[label][1])),
-            mode="lines",
+        line_trace(
+            runs[label][0],
+            _positive(runs[label][1]),
             name=label,
-            line=dict(color=CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], width=1.5),
-            hovertemplate=label + "<br>step %{x:.0f}<br>loss %{y:.3g}<extra></extra>",
+            colour=CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)],
+            hover=label + "<br>step %{x:.0f}<br>loss %{y:.3g}<extra></extra>",
         )
         for index, label in enumerate(labels)
     ]
     layout = base_layout(
         title=title,
         x_title="training step",
-        y_title="MSE (log scale)",
+        y_title=f"{y_title} (log scale)",
         height=380,
         yaxis=dict(type="log", exponentformat="power"),
         legend=dict(orientation="h", y=-0.2, x=0),

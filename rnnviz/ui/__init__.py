@@ -1,1 +1,2 @@
-"""The only part of rnnviz that imports streamlit: shared widgets, download rows, cached calls."""
+"""The only part of rnnviz that imports streamlit: one sub-package per page (``step``, ``shapes``, ``sine``,
+``charlm``), what the training pages share (``training``) and what every page uses (``common``)."""

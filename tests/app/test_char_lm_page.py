@@ -5,16 +5,16 @@ clear st.error while the page keeps working and keeps what the user had.
 In AppTest each ``at.run()`` runs the page once, so a running session trains exactly one tick (~0.45 s) per run.
 A 20,000-character bracket text keeps an epoch at about 16 steps.
 """
+
 from __future__ import annotations
 
 import pytest
 import torch
 
-from rnnviz.tasks.chars import BRACKETS_NAME
-from tests.app.conftest import errors as escaped_errors
-from tests.app.conftest import figures, open_page
+from rnnviz.charlm.corpora import BRACKETS_NAME
+from tests.app.helpers import errors, figures, open_page
 
-PAGE = "pages/char_lm.py"
+PAGE = "app_pages/char_lm.py"
 
 
 @pytest.fixture
@@ -25,7 +25,17 @@ def page():
 
 
 def trainer(at):
-    return at.session_state["lm.trainer"]
+    live = at.session_state["lm.run"]
+    return None if live is None else live.trainer
+
+
+def running(at) -> bool:
+    live = at.session_state["lm.run"]
+    return live is not None and live.running
+
+
+def drawn_samples(at) -> list[str]:
+    return [c for c in codes(at) if c.startswith("((") or c.startswith("a[b")]
 
 
 def metric(at, label: str) -> str:
@@ -39,11 +49,6 @@ def shapes(at) -> dict[str, str]:
 
 def codes(at) -> list[str]:
     return [c.value for c in at.code]
-
-
-def errors(at) -> list[str]:
-    """st.error texts as shown (the page escapes markdown in messages that may hold user text)."""
-    return [e.replace("\\", "") for e in escaped_errors(at)]
 
 
 def upload(at, name: str, data: bytes):
@@ -67,22 +72,25 @@ def test_defaults_show_the_text_its_bound_and_every_shape(page):
 
 def test_start_trains_live_samples_appear_and_pause_stops(page):
     at = page.button(key="lm.start").click().run()
-    assert at.session_state["lm.running"] and at.button(key="lm.start").label == "Pause"
-    at.run()
+    assert running(at) and at.button(key="lm.pause").label == "Pause"
+    for _ in range(20):  # one tick (~0.45 s) per run, drawn before it trains: samples show after epoch 1
+        at.run()
+        if drawn_samples(at):
+            break
     t = trainer(at)
     assert t.epochs_done >= 1 and not errors(at)
     curve = figures(at)[0]
     assert [trace["name"] for trace in curve["data"]][:2] == ["one step (exp of its loss)", "training (per epoch)"]
     assert "entropy bound exp(H) = 6.418" in curve["layout"]["annotations"][0]["text"]
-    samples = [c for c in codes(at) if c.startswith("((") or c.startswith("a[b")]
+    samples = drawn_samples(at)
     assert len(samples) == 2 and all(len(s) > 80 for s in samples)  # prefix + 80 characters each
-    at.button(key="lm.start").click().run()  # Pause
+    at.button(key="lm.pause").click().run()  # Pause
     done = t.steps_done
     at.run()
-    assert not at.session_state["lm.running"] and t.steps_done == done and at.button(key="lm.start").label == "Resume"
+    assert not running(at) and t.steps_done == done and at.button(key="lm.pause").label == "Resume"
     assert metric(at, "Characters / s") != "0"
     at.button(key="lm.sample_now").click().run()
-    assert len(at.session_state["lm.samples"].samples) > len(samples)
+    assert len(trainer(at).samples.samples) > len(samples)
     labels = [b.label for b in at.get("download_button")]
     assert {"Samples (.txt)", "Perplexity per epoch (.csv)", "Checkpoint (.pt)", "Reproduce in PyTorch (.py)"} <= set(
         labels
@@ -162,15 +170,15 @@ def test_bad_prefixes_and_temperatures_are_explained(page):
     at = page
     at.text_area(key=f"lm.prefixes.{BRACKETS_NAME}").set_value("((\nxyz(").run()
     assert any("has characters the model does not know" in e and "'x'" in e for e in errors(at))
-    assert at.session_state["lm.samples"].spec.prefixes == ("((",)  # the good prefix is still used
+    assert trainer(at).samples.spec.prefixes == ("((",)  # the good prefix is still used
     at.radio(key="lm.sample_mode").set_value("temperature").run()
     at.number_input(key="lm.temperature").set_value(0.0).run()
     assert any("0 would divide the logits by zero" in e and "greedy" in e for e in errors(at))
-    assert at.session_state["lm.samples"].spec.temperature == 1.0  # the last valid choice stays
+    assert trainer(at).samples.spec.temperature == 1.0  # the last valid choice stays
     at.number_input(key="lm.temperature").set_value(1000.0).run()
     assert any("temperature must be from 0.05 to 10" in e for e in errors(at))
     at.number_input(key="lm.temperature").set_value(0.8).run()
-    assert all("prefix 'xyz('" in e for e in errors(at)) and at.session_state["lm.samples"].spec.temperature == 0.8
+    assert all("prefix 'xyz('" in e for e in errors(at)) and trainer(at).samples.spec.temperature == 0.8
 
 
 def test_divergence_is_reported_and_the_run_is_kept(page):
@@ -182,7 +190,7 @@ def test_divergence_is_reported_and_the_run_is_kept(page):
     at.run().run()
     assert t.diverged and t.steps_done == done
     assert any("Training diverged" in e and "Lower the learning rate" in e for e in errors(at))
-    assert at.button(key="lm.start").disabled and not at.session_state["lm.running"]
+    assert at.button(key="lm.pause").disabled and not running(at)
     assert trainer(at) is t and len(figures(at)) >= 1  # the curve and the run are still there
 
 

@@ -1,13 +1,13 @@
-"""The Shapes & layouts page: every section, every control, and every impossible combination from issue 4
-ends in a clear message (never an exception)."""
+"""The Shapes & layouts page: every section, every control, and every impossible combination (zero sizes,
+projections on a GRU, bad packing lengths) ends in a clear message, never an exception."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import errors, figures, open_page
+from tests.app.helpers import errors, figures, open_page
 
-PAGE = "pages/shapes.py"
+PAGE = "app_pages/shapes.py"
 SECTIONS = ["Tensors", "Parameters", "Equivalences", "Packing", "Mistakes lab", "Export"]
 
 

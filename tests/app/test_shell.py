@@ -1,9 +1,10 @@
 """Every page opens without an exception; the overview page reacts to every control and every bad setting."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import PAGES, array, errors, figures, open_page
+from tests.app.helpers import PAGES, array, errors, figures, open_page
 
 
 @pytest.mark.parametrize("page", list(PAGES))

@@ -2,6 +2,7 @@
 
 Every junk input ends in an error that names the problem, and the last valid view stays on screen.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,9 @@ import pickle
 import pytest
 import torch
 
-from tests.app.conftest import array, errors, figures, open_page
+from tests.app.helpers import array, errors, figures, open_page
 
-PAGE = "pages/step_through.py"
+PAGE = "app_pages/step_through.py"
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_a_run_too_large_to_trace_is_refused_with_what_to_lower(step):
 
 
 def test_overview_refuses_a_run_too_large_to_trace():
-    home = open_page("pages/home.py")
+    home = open_page("app_pages/home.py")
     home.slider(key="hidden_size").set_value(256).run()
     home.slider(key="seq_len").set_value(1000).run()
     home.slider(key="batch").set_value(64).run()

@@ -1,11 +1,12 @@
 """The Step-through page: scrubber, play, selectors, equations, interventions and exports."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import array, errors, figures, open_page
+from tests.app.helpers import array, errors, figures, open_page
 
-PAGE = "pages/step_through.py"
+PAGE = "app_pages/step_through.py"
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_export_section_offers_every_file(step):
     labels = [b.label for b in step.get("download_button")]
     for label in ("Trace as CSV (long format)", "Trace as NPZ", "Reproduce in Python (.py)", "PNG", "SVG", "HTML"):
         assert label in labels
-    assert len(step.selectbox(key="export.figure").options) == 6  # i f g o h c
+    assert len(step.selectbox(key="step.export.figure").options) == 6  # i f g o h c
     assert any("rnnviz.trace(run.module, run.x, run.hx)" in c.value for c in step.code)
 
 

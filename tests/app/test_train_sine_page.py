@@ -4,6 +4,7 @@ compared, junk settings, and the hand-off to Step through.
 In AppTest every ``at.run()`` runs the whole page once, so a running session trains exactly one tick per run
 (uncapped: ~0.45 s of training; capped at r steps/s: r * 0.25 s worth, from a fresh pace clock).
 """
+
 from __future__ import annotations
 
 import io
@@ -12,12 +13,12 @@ import time
 import pytest
 import torch
 
-from rnnviz.train import Trainer
-from rnnviz.train_settings import SineSettings
-from rnnviz.ui.step_sources import HANDOFF_KEY
-from tests.app.conftest import array, errors, figures, open_page
+from rnnviz.sine.settings import SineSettings
+from rnnviz.sine.trainer import SineTrainer
+from rnnviz.ui.step.sources import HANDOFF_KEY
+from tests.app.helpers import array, errors, figures, open_page
 
-PAGE = "pages/train_sine.py"
+PAGE = "app_pages/train_sine.py"
 
 
 @pytest.fixture
@@ -26,7 +27,11 @@ def page():
 
 
 def live(at):
-    return at.session_state["train.trainer"]
+    return at.session_state["train.run"]
+
+
+def running(at) -> bool:
+    return live(at) is not None and live(at).running
 
 
 def steps_done(at) -> int:
@@ -64,7 +69,7 @@ def test_opens_with_the_reference_setup_and_an_untrained_view(page):
     s = live(page).settings
     assert s == SineSettings()  # nn.RNN(1, 32) + Linear, Adam lr 0.02, 300 steps of 10 points, carried state
     assert (s.cell, s.hidden_size, s.lr, s.optimizer, s.steps, s.points) == ("RNN", 32, 0.02, "Adam", 300, 10)
-    assert steps_done(page) == 0 and not page.session_state["train.running"]
+    assert steps_done(page) == 0 and not running(page)
     assert "Step 0 of 300" in page.get("progress")[0].proto.text
     names = titles(page)
     assert names[0].startswith("Training loss") and "log scale" in names[0]
@@ -80,7 +85,7 @@ def test_opens_with_the_reference_setup_and_an_untrained_view(page):
 
 def test_start_trains_to_the_end_and_shows_the_loss_curve(page):
     train_to_the_end(page, steps=60)
-    assert steps_done(page) == 60 and not page.session_state["train.running"]
+    assert steps_done(page) == 60 and not running(page)
     assert any("Finished: all 60 steps done" in s.value for s in page.success)
     loss = figures(page)[0]
     assert len(array(loss["data"][0]["y"])) == 60
@@ -95,7 +100,7 @@ def test_start_pause_resume_one_step_reset(page):
     settle(page, steps=1000, fast=False)
     page.select_slider(key="train.speed").set_value(20).run()  # capped: 20 steps/s * 0.25 s = 5 per tick
     page.button(key="train.start").click().run()
-    assert page.session_state["train.running"]
+    assert running(page)
     first = steps_done(page)
     assert first == 5, first
     time.sleep(0.3)  # the cap counts wall time: 0.3 s later, 6 more steps are due (10 at most: 2 refreshes)
@@ -105,23 +110,23 @@ def test_start_pause_resume_one_step_reset(page):
 
     page.button(key="train.pause").click().run()
     paused = steps_done(page)
-    assert not page.session_state["train.running"]
+    assert not running(page)
     page.run()
     page.run()
     assert steps_done(page) == paused  # paused: runs do not train
     assert [b.label for b in page.button if b.key == "train.pause"] == ["Resume"]
 
     page.button(key="train.step").click().run()
-    assert steps_done(page) == paused + 1 and not page.session_state["train.running"]
+    assert steps_done(page) == paused + 1 and not running(page)
     assert titles(page)[1] == f"Current window after step {paused + 1}: prediction vs target"
 
     page.button(key="train.pause").click().run()  # resume
-    assert page.session_state["train.running"] and steps_done(page) > paused + 1
+    assert running(page) and steps_done(page) > paused + 1
     page.button(key="train.pause").click().run()  # pause again
 
     before = live(page)
     page.button(key="train.reset").click().run()
-    assert not page.exception and not page.session_state["train.running"]
+    assert not page.exception and not running(page)
     assert live(page) is not before and steps_done(page) == 0 and live(page).number == before.number + 1
     runs = page.session_state["train.runs"]
     assert [r.number for r in runs] == [before.number] and runs[0].steps_done == before.trainer.steps_done
@@ -130,7 +135,7 @@ def test_start_pause_resume_one_step_reset(page):
 
 def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
     train_to_the_end(page, steps=30)  # run 1: fine
-    good = page.session_state["train.trainer"].record()
+    good = page.session_state["train.run"].record()
     page.radio(key="train.optimizer").set_value("SGD").run()
     page.text_input(key="train.lr").set_value("10").run()
     assert page.number_input(key="train.clip").value == 0
@@ -140,7 +145,7 @@ def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_r
             break
         page.run()
     assert not page.exception
-    assert live(page).trainer.diverged and not page.session_state["train.running"]
+    assert live(page).trainer.diverged and not running(page)
     message = " ".join(errors(page))
     assert "Run 2: Training diverged" in message and "not a finite number" in message
     assert "Lower the learning rate (now 10" in message and "turn on gradient clipping" in message
@@ -174,7 +179,7 @@ def test_junk_learning_rates_say_what_to_change(page, text):
         ("train.hidden_size", 1000, "Hidden size must be a whole number from 1 to 512, got 1000"),
         ("train.hidden_size", 0, "Hidden size must be a whole number from 1 to 512, got 0"),
         ("train.points", 1, "Points per window must be a whole number from 2 to 1000, got 1"),
-        ("train.windows", 0, "Windows per batch must be a whole number from 1 to 256, got 0"),
+        ("train.windows_per_batch", 0, "Windows per batch must be a whole number from 1 to 256, got 0"),
         ("train.steps", 0, "Total steps must be a whole number from 1 to 1000000, got 0"),
         ("train.steps", 2_000_000, "Total steps must be a whole number from 1 to 1000000"),
         ("train.seed", -1, "Seed must be a whole number from 0 to 4294967295, got -1"),
@@ -196,7 +201,7 @@ def test_junk_momentum_and_a_reset_with_junk_settings(page):
     page.button(key="train.step").click().run()  # one step of the current (valid) run still works
     assert steps_done(page) == 1
     page.button(key="train.reset").click().run()  # keeps run 1; no valid settings for a new one
-    assert not page.exception and page.session_state["train.trainer"] is None
+    assert not page.exception and page.session_state["train.run"] is None
     assert any("Fix the settings" in i.value for i in page.info)
     assert list(page.dataframe[0].value["run"]) == [1]
     page.number_input(key="train.momentum").set_value(0.5).run()
@@ -243,12 +248,12 @@ def test_two_layer_lstm_shows_the_chosen_layer(page):
 def test_checkpoint_and_csv_of_the_current_run(page):
     train_to_the_end(page, "LSTM", steps=25)
     current = live(page)
-    payload = torch.load(io.BytesIO(current.checkpoint_bytes()), weights_only=True)
+    payload = torch.load(io.BytesIO(current.trainer.checkpoint_bytes()), weights_only=True)
     assert payload["steps_done"] == 25 and SineSettings.from_json(payload["settings"]).cell == "LSTM"
-    restored = Trainer.from_checkpoint(current.checkpoint_bytes())
+    restored = SineTrainer.from_checkpoint(current.trainer.checkpoint_bytes())
     for key, value in current.trainer.model.state_dict().items():
         assert torch.equal(restored.model.state_dict()[key], value)
-    rows = current.history_csv().splitlines()
+    rows = current.trainer.history_csv().splitlines()
     assert rows[0] == "step,loss" and len(rows) == 26
     labels = [b.label for b in page.get("download_button")]
     assert any(label.startswith("Loss history (CSV") for label in labels)
@@ -261,7 +266,7 @@ def test_settings_and_the_run_survive_a_trip_to_another_page(page):
     page.number_input(key="train.hidden_size").set_value(12).run()
     page.button(key="train.step").click().run()
     before = live(page)
-    page.switch_page("pages/home.py").run()
+    page.switch_page("app_pages/home.py").run()
     page.switch_page(PAGE).run()
     assert not page.exception
     assert page.number_input(key="train.hidden_size").value == 12
@@ -276,9 +281,9 @@ def test_open_in_step_through_hands_the_model_over(page):
     page.button(key="train.handoff").click().run()
     label, checkpoint = page.session_state[HANDOFF_KEY]
     assert label == "trained on Train: sin → cos (RNN, 2 steps)"
-    assert checkpoint == trained.checkpoint_bytes()
-    assert not page.session_state["train.running"]
-    page.switch_page("pages/step_through.py").run()  # the page the button switched to, in this session
+    assert checkpoint == trained.trainer.checkpoint_bytes()
+    assert not running(page)
+    page.switch_page("app_pages/step_through.py").run()  # the page the button switched to, in this session
     assert not page.exception
     assert page.radio(key="step.model_source").value == label
     assert any("matches torch.nn.RNN forward" in m.value for m in page.markdown), [m.value for m in page.markdown]
@@ -287,7 +292,7 @@ def test_open_in_step_through_hands_the_model_over(page):
 
 def test_noise_batches_and_the_reset_policy(page):
     page.number_input(key="train.noise").set_value(0.2).run()
-    page.number_input(key="train.windows").set_value(3).run()
+    page.number_input(key="train.windows_per_batch").set_value(3).run()
     page.radio(key="train.hidden_policy").set_value("reset").run()
     page.button(key="train.step").click().run()
     assert not page.exception and not errors(page)

@@ -232,7 +232,7 @@ def test_first_deep_link_after_a_server_start_gets_the_app_navigation(fresh_app)
     """A shared link to a page, opened before anyone visited "/", still runs app.py's navigation and page config.
 
     (With a ``pages/`` folder, Streamlit's legacy multipage mode would run the page file alone and list
-    "app", "home", "step through", ... in the sidebar; rnnviz.ui.shell guards against that.)
+    "app", "home", "step through", ... in the sidebar: the pages live in ``app_pages/`` for that reason.)
     """
     step = PAGES[1]
     fresh_app.goto(step.path)

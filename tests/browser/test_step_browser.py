@@ -1,4 +1,5 @@
 """The Step-through page in a real browser: scrub time, play, and download the trace and a figure."""
+
 from __future__ import annotations
 
 import csv

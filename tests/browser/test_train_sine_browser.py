@@ -1,5 +1,6 @@
 """The Train: sin -> cos page in a real browser: start, watch the loss curve and the step count grow, pause,
 and download the checkpoint (loads with torch.load(weights_only=True)) and the loss history CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -47,7 +48,12 @@ def test_train_watch_pause_and_download(app):
     assert app.title() == "Train: sin → cos"
     assert steps_shown(app) == 0
 
-    # default pace: capped at 50 steps/s, so 300 steps take ~6 s and a person (or this test) can watch
+    # capped at 20 steps/s (one notch below the default 50), 300 steps take ~15 s: time to watch and pause,
+    # even on a loaded machine
+    speed = app.page.get_by_test_id("stSlider").filter(has_text="Speed (training steps per second)")
+    with app.expect_rerun():
+        speed.get_by_role("slider").press("ArrowLeft")
+    assert "20" in speed.inner_text()
     app.page.get_by_role("button", name="Start", exact=True).click()
     first = wait_for_steps(app, 20)
     app.page.wait_for_function(f"() => ({LOSS_POINTS})() >= {first}", timeout=15_000)

@@ -19,6 +19,7 @@ RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu).
 Layer k > 0 reads the outputs of both directions of layer k-1 side by side. The reverse direction runs
 t = T-1 .. 0, and everything it records is stored at the row of the input position it belongs to.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 Values read by ``cell_values``/``cell_vectors`` are compared with ``Trace.gate``/``state`` exactly (they are the
 same float32 numbers, widened to float64), and ``c``/``h`` are re-derived from the gates with atol 1e-6.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,19 +13,17 @@ import pytest
 import torch
 from torch import nn
 
+from rnnviz.core.trace import trace
 from rnnviz.figures.cell_diagram import (
     CELLS_DIR,
     QUANTITIES,
     TEMPLATES,
     cell_diagram_svg,
-    cell_note,
-    cell_values,
-    cell_vectors,
     format_value,
     scale_limits,
     value_colour,
 )
-from rnnviz.trace import trace
+from rnnviz.figures.cell_values import cell_note, cell_values, cell_vectors
 
 KINDS = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -3,13 +3,15 @@
 The "corpus" in the batching tests is ``arange(N)``: every index is its own position, so a batch shows exactly
 which stretch of the text it holds.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from rnnviz.tasks.chars import Vocabulary, batches_needed, epoch_batches, split_validation, visible
+from rnnviz.charlm.batches import batches_needed, epoch_batches, split_validation
+from rnnviz.charlm.corpora import Vocabulary, visible
 
 N, B, T = 5_003, 4, 7
 

@@ -1,5 +1,6 @@
 """Character corpora: the bracket language's exact entropy against empirical estimates, the bundled texts, and
 every kind of bad upload refused with a message saying what to change."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rnnviz.tasks.brackets import BracketLanguage
-from rnnviz.tasks.chars import (
+from rnnviz.charlm.brackets import BracketLanguage
+from rnnviz.charlm.corpora import (
     MAX_CORPUS_CHARS,
     MAX_UPLOAD_BYTES,
     MAX_VOCAB,

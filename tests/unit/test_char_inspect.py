@@ -1,12 +1,14 @@
 """Looking inside a character model: features, unit correlations (vs numpy), the trace of a text (vs the
 module), shapes of every stage, and the language-model figures (hover, layout, bound line)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from rnnviz.char_inspect import (
+from rnnviz.charlm.corpora import Vocabulary
+from rnnviz.charlm.inspect import (
     MAX_INSPECT_CHARS,
     best_units,
     character_features,
@@ -15,8 +17,8 @@ from rnnviz.char_inspect import (
     trace_text,
     unit_correlations,
 )
-from rnnviz.char_model import CharModel, stage_shapes, training_step_code
-from rnnviz.char_settings import CharSettings
+from rnnviz.charlm.model import CharModel, stage_shapes, training_step_code
+from rnnviz.charlm.settings import CharSettings
 from rnnviz.figures.chars import (
     char_activation_grid,
     coloured_text,
@@ -25,7 +27,6 @@ from rnnviz.figures.chars import (
     text_layout,
     unit_correlation_bars,
 )
-from rnnviz.tasks.chars import Vocabulary
 
 
 def test_features_of_a_known_text():
@@ -140,9 +141,14 @@ def test_coloured_text_lays_out_lines_and_keeps_every_character():
 
 def test_perplexity_curve_bars_and_lines():
     fig = perplexity_curve(
-        np.array([1, 2]), np.array([8.0, 7.0]), np.array([7.5, np.nan]), total_epochs=10, bound=6.4,
-        step_epochs=np.array([0.5, 1.0]), step_perplexity=np.array([9.0, 8.0]),
-    )  # fmt: skip
+        np.array([1, 2]),
+        np.array([8.0, 7.0]),
+        np.array([7.5, np.nan]),
+        total_epochs=10,
+        bound=6.4,
+        step_epochs=np.array([0.5, 1.0]),
+        step_perplexity=np.array([9.0, 8.0]),
+    )
     assert [t.name for t in fig.data] == ["one step (exp of its loss)", "training (per epoch)", "held-out text"]
     assert fig.layout.yaxis.type == "log" and fig.layout.shapes[0].y0 == 6.4
     assert "entropy bound exp(H) = 6.400" in fig.layout.annotations[0].text

@@ -3,6 +3,7 @@ distribution), bad inputs, divergence, callbacks, checkpoint and the bit-for-bit
 
 A small model on a small repetitive text keeps every test well under a second (except the script runs).
 """
+
 from __future__ import annotations
 
 import io
@@ -14,21 +15,15 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.char_export import load_char_checkpoint
-from rnnviz.char_samples import EpochSamples, SampleSpec
-from rnnviz.char_settings import CharSettings
-from rnnviz.char_train import CharTrainer
-from rnnviz.train import TORCH_THREADS, Trainer
+from rnnviz.charlm.export import load_char_checkpoint
+from rnnviz.charlm.samples import EpochSamples, SampleSpec
+from rnnviz.charlm.settings import CharSettings
+from rnnviz.charlm.trainer import CharTrainer
+from rnnviz.sine.trainer import SineTrainer
+from rnnviz.training.loop import TORCH_THREADS
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 40  # 1,960 characters, 15 distinct
 SMALL = CharSettings(hidden_size=32, num_steps=10, batch_size=8, epochs=3, lr=0.01)
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +136,7 @@ def test_callbacks_epochs_and_samples():
     assert samples.take(trainer, 3) == [] and "not in the model's vocabulary" in samples.skipped["XYZ"]
     with pytest.raises(ValueError, match="0 would divide"):
         SampleSpec(temperature=0.0)
-    csv = trainer.history_csv().splitlines()
+    csv = trainer.epochs_csv().splitlines()
     assert csv[0] == "epoch,train_perplexity,validation_perplexity,steps,seconds" and len(csv) == 4
 
 
@@ -186,19 +181,29 @@ def test_checkpoint_round_trip_loads_with_weights_only(trained):
     with pytest.raises(ValueError, match="not a loadable checkpoint"):
         load_char_checkpoint(b"not a checkpoint")
     with pytest.raises(ValueError, match="not an rnnviz language-model checkpoint"):
-        load_char_checkpoint(Trainer().checkpoint_bytes())
+        load_char_checkpoint(SineTrainer().checkpoint_bytes())
 
 
 def test_reproduce_script_gives_the_same_numbers_bit_for_bit(tmp_path):
-    settings = CharSettings(cell="GRU", hidden_size=16, num_steps=8, batch_size=4, epochs=2, input="embedding",
-                            embedding_size=8, sampling="random", optimizer="SGD", lr=1.0)  # fmt: skip
+    settings = CharSettings(
+        cell="GRU",
+        hidden_size=16,
+        num_steps=8,
+        batch_size=4,
+        epochs=2,
+        input="embedding",
+        embedding_size=8,
+        sampling="random",
+        optimizer="SGD",
+        lr=1.0,
+    )
     trainer = CharTrainer(TEXT, settings)
     losses = trainer.step(10_000)
     script = tmp_path / "reproduce.py"
     script.write_text(trainer.reproduce_script())
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    expected = [line.rsplit(",", 2)[0] for line in trainer.history_csv().splitlines()]  # drop steps, seconds
+    expected = [line.rsplit(",", 2)[0] for line in trainer.epochs_csv().splitlines()]  # drop steps, seconds
     assert done.stdout.splitlines() == expected
     done = subprocess.run([sys.executable, str(script), "--steps", "5"], capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines() == ["step,loss"] + [f"{i},{v!r}" for i, v in enumerate(losses[:5], start=1)]

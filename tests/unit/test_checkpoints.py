@@ -1,5 +1,6 @@
 """Checkpoint loading: round trips give modules with identical outputs, sizes/options are read from shapes,
 and every bad file gives a CheckpointError that names the problem. Nothing in an uploaded file ever runs."""
+
 from __future__ import annotations
 
 import io
@@ -12,10 +13,10 @@ import pytest
 import torch
 from torch import nn
 
-from rnnviz import checkpoints
-from rnnviz.checkpoints import CheckpointError, LoadedModel, load_checkpoint
-from rnnviz.train_export import CHECKPOINT_FORMAT, checkpoint_bytes
-from rnnviz.train_settings import SineSettings
+from rnnviz.core import checkpoints
+from rnnviz.core.checkpoints import CheckpointError, LoadedModel, load_checkpoint
+from rnnviz.sine.export import CHECKPOINT_FORMAT, checkpoint_bytes
+from rnnviz.sine.settings import SineSettings
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:LSTM with projections:UserWarning"),
@@ -51,8 +52,11 @@ def assert_same_outputs(original: nn.RNNBase, loaded: nn.RNNBase) -> None:
         out_a, state_a = original(x, hx)
         out_b, state_b = loaded(x, hx)
     assert torch.equal(out_a, out_b)
-    for a, b in zip(state_a if isinstance(state_a, tuple) else (state_a,),
-                    state_b if isinstance(state_b, tuple) else (state_b,), strict=True):
+    for a, b in zip(
+        state_a if isinstance(state_a, tuple) else (state_a,),
+        state_b if isinstance(state_b, tuple) else (state_b,),
+        strict=True,
+    ):
         assert torch.equal(a, b)
 
 
@@ -238,12 +242,18 @@ def truncated() -> bytes:
         ),
         (saved(nn.LSTMCell(2, 3).state_dict()), ["LSTMCell", "weight_ih", "_l0"]),
         (saved({"state_dict": {"weight_ih_l0": 1.0}}), ["'weight_ih_l0'", "not a named tensor"]),
-        (saved({"weight_ih_l0": torch.ones(12, 2, dtype=torch.int64), "weight_hh_l0": torch.ones(12, 3)}),
-         ["weight_ih_l0", "torch.int64", "floating point"]),
-        (saved({"weight_ih_l0": torch.ones(3, 1).to_sparse(), "weight_hh_l0": torch.ones(3, 3)}),
-         ["weight_ih_l0", "sparse", "dense floating point"]),
-        (saved({"weight_ih_l0": torch.ones(10, 2), "weight_hh_l0": torch.ones(10, 3)}),
-         ["weight_hh_l0", "(10, 3)", "1x (RNN), 3x (GRU) or 4x (LSTM"]),
+        (
+            saved({"weight_ih_l0": torch.ones(12, 2, dtype=torch.int64), "weight_hh_l0": torch.ones(12, 3)}),
+            ["weight_ih_l0", "torch.int64", "floating point"],
+        ),
+        (
+            saved({"weight_ih_l0": torch.ones(3, 1).to_sparse(), "weight_hh_l0": torch.ones(3, 3)}),
+            ["weight_ih_l0", "sparse", "dense floating point"],
+        ),
+        (
+            saved({"weight_ih_l0": torch.ones(10, 2), "weight_hh_l0": torch.ones(10, 3)}),
+            ["weight_hh_l0", "(10, 3)", "1x (RNN), 3x (GRU) or 4x (LSTM"],
+        ),
         (saved({"weight_hh_l0": torch.ones(3, 3)}), ["no weight_hh_l0".replace("hh", "ih")]),
         (saved(nn.RNN(513, 2).state_dict()), ["input_size", "512", "513"]),
         (saved({f"weight_{m}_l{k}": torch.ones(1, 1) for m in ("ih", "hh") for k in range(9)}), ["9 layers"]),
@@ -264,15 +274,21 @@ def broken(cls: type, edit) -> bytes:
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (broken(nn.GRU, lambda s: s.update(weight_ih_l1=torch.zeros(9, 4))),
-         ["inconsistent shapes", "rnn.weight_ih_l1", "(9, 4)", "(9, 6)"]),
-        (broken(nn.LSTM, lambda s: s.update(bias_hh_l1_reverse=torch.zeros(11))),
-         ["rnn.bias_hh_l1_reverse", "(11,)", "(12,)"]),
+        (
+            broken(nn.GRU, lambda s: s.update(weight_ih_l1=torch.zeros(9, 4))),
+            ["inconsistent shapes", "rnn.weight_ih_l1", "(9, 4)", "(9, 6)"],
+        ),
+        (
+            broken(nn.LSTM, lambda s: s.update(bias_hh_l1_reverse=torch.zeros(11))),
+            ["rnn.bias_hh_l1_reverse", "(11,)", "(12,)"],
+        ),
         (broken(nn.LSTM, lambda s: s.pop("weight_hh_l1")), ["missing rnn.weight_hh_l1"]),
         (broken(nn.GRU, lambda s: s.pop("bias_ih_l1_reverse")), ["missing rnn.bias_ih_l1_reverse"]),
         (broken(nn.RNN, lambda s: s.update(weight_hr_l1=torch.zeros(2, 3))), ["unexpected rnn.weight_hr_l1"]),
-        (broken(nn.RNN, lambda s: [s.pop(k) for k in list(s) if "_l1" in k and "_reverse" not in k]),
-         ["missing rnn.weight_ih_l1"]),
+        (
+            broken(nn.RNN, lambda s: [s.pop(k) for k in list(s) if "_l1" in k and "_reverse" not in k]),
+            ["missing rnn.weight_ih_l1"],
+        ),
     ],
 )
 def test_inconsistent_state_dicts_name_the_key(data: bytes, words: list[str]) -> None:

@@ -14,11 +14,11 @@ import torch
 from torch import nn
 
 import rnnviz
-from rnnviz.equivalence import cell_loop, check_cell_loop, embedding_stages, trace_vs_cell_loop
-from rnnviz.layout_checks import check_final_state_slices, final_state_slices, torch_parameter_count
-from rnnviz.shapes import shape_table
-from rnnviz.shapes_export import shape_table_csv, shape_table_markdown, shapes_snippet
-from rnnviz.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.core.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.shapes.checks import check_final_state_slices, final_state_slices, torch_parameter_count
+from rnnviz.shapes.equivalence import cell_loop, check_cell_loop, embedding_stages, trace_vs_cell_loop
+from rnnviz.shapes.export import shape_table_csv, shape_table_markdown, shapes_snippet
+from rnnviz.shapes.table import shape_table
 
 INPUT, HIDDEN, PROJ, BATCH, SEQ = 3, 5, 2, 4, 6
 

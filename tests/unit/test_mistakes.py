@@ -11,10 +11,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import rnnviz.mistakes
-from rnnviz.layout_checks import random_tensor, run_module
-from rnnviz.mistakes import MISTAKES, demo_sizes, run_mistake
-from rnnviz.spec import CELL_TYPES, ModelSpec, build_model
+import rnnviz.shapes.mistakes
+from rnnviz.core.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.shapes.checks import random_tensor, run_module
+from rnnviz.shapes.mistakes import MISTAKES, demo_sizes, run_mistake
 
 SPECS = [
     ModelSpec(),
@@ -109,7 +109,7 @@ def test_embedding_without_long_raises_torchs_error(spec):
 
 def test_error_texts_are_not_stored_in_the_lab():
     """Every message shown comes from a live torch call: none of torch's wording is in the module's source."""
-    source = inspect.getsource(rnnviz.mistakes)
+    source = inspect.getsource(rnnviz.shapes.mistakes)
     for outcome in (run_mistake(key, spec) for key in MISTAKES for spec in SPECS[:2]):
         if outcome.raised:
             message = outcome.error.split(": ", 1)[1]

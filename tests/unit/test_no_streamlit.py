@@ -1,4 +1,5 @@
-"""The rnnviz library never imports streamlit; only ``rnnviz.ui`` may (DESIGN.md, "The house")."""
+"""The rnnviz library never imports streamlit; only ``rnnviz.ui`` may (see ARCHITECTURE.md)."""
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,14 @@ def library_modules() -> list[str]:
 
 def test_discovery_finds_the_library_and_skips_ui() -> None:
     modules = library_modules()
-    assert {"rnnviz", "rnnviz.trace", "rnnviz.spec", "rnnviz.cells", "rnnviz.call_args", "rnnviz.numerics"} <= set(
-        modules
-    )
+    assert {
+        "rnnviz",
+        "rnnviz.core.trace",
+        "rnnviz.core.spec",
+        "rnnviz.core.cells",
+        "rnnviz.core.call_args",
+        "rnnviz.core.numerics",
+    } <= set(modules)
     assert not [m for m in modules if m == "rnnviz.ui" or m.startswith("rnnviz.ui.")]
 
 

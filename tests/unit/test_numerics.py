@@ -1,4 +1,5 @@
 """Tolerances that scale with the size of the values, and where a NaN/inf is first reported."""
+
 from __future__ import annotations
 
 import torch

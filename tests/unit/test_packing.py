@@ -1,4 +1,4 @@
-"""rnnviz.packing against torch: packed data and batch_sizes, h_n at each sequence's last real step, zeros past
+"""rnnviz.shapes.packing against torch: packed data and batch_sizes, h_n at each sequence's last real step, zeros past
 each length after pad_packed_sequence, and a clear refusal for every batch that cannot be packed."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from rnnviz.packing import default_lengths, packing_demo, parse_lengths, validate_packing
-from rnnviz.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.core.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.shapes.packing import default_lengths, packing_demo, parse_lengths, validate_packing
 
 TOL = 1e-5  # float32, values of size ~1
 SEQ = 6

@@ -1,5 +1,6 @@
 """Typed values, CSV uploads and typed h0/c0: valid input round-trips exactly, every kind of junk gives an
 InputError whose message names the problem, where it is, and (checked by key words) what to change."""
+
 from __future__ import annotations
 
 import io
@@ -13,17 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rnnviz.parsing import (
+from rnnviz.core.spec import LIMITS
+from rnnviz.experiment.csv_input import ParsedSequence, parse_csv
+from rnnviz.experiment.parsing import (
     MAX_TYPED_CHARS,
     InputError,
-    ParsedSequence,
-    parse_csv,
     parse_initial_state,
     parse_typed_values,
     sequence_to_input,
 )
-from rnnviz.signals import MAX_BATCH, MAX_SEQ_LEN
-from rnnviz.spec import LIMITS
+from rnnviz.experiment.signals import MAX_BATCH, MAX_SEQ_LEN
 
 LIMIT = 1_000_000  # max_bytes for CSV tests
 

@@ -1,4 +1,5 @@
-"""rnnviz.shapes against real torch modules: every tensor and parameter shape, and what the gate blocks mean."""
+"""rnnviz.shapes.table against real torch modules: every tensor and parameter shape, and what the gate blocks mean."""
+
 from __future__ import annotations
 
 import csv
@@ -14,17 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rnnviz
-from rnnviz.shapes import (
+from rnnviz.core.spec import CELL_TYPES, ModelSpec, build_model
+from rnnviz.shapes.checks import check_against_torch
+from rnnviz.shapes.table import (
     LAYOUT_LIMITS,
     GateBlock,
     ParamShape,
     ShapeTable,
     TensorShape,
-    check_against_torch,
     shape_table,
     validate_layout,
 )
-from rnnviz.spec import CELL_TYPES, ModelSpec, build_model
 
 # All sizes distinct, so a swapped axis can never pass by coincidence.
 INPUT, HIDDEN, PROJ, BATCH, SEQ = 3, 5, 2, 4, 6
@@ -207,7 +208,10 @@ def test_gate_block_rows():
     lstm = shape_table(ModelSpec("LSTM", input_size=10, hidden_size=30), 1, 1)
     for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
         assert [(b.gate, b.rows) for b in lstm.parameter(name).blocks] == [
-            ("i", (0, 30)), ("f", (30, 60)), ("g", (60, 90)), ("o", (90, 120))
+            ("i", (0, 30)),
+            ("f", (30, 60)),
+            ("g", (60, 90)),
+            ("o", (90, 120)),
         ]
     assert [b.symbol for b in lstm.parameter("weight_ih_l0").blocks] == ["W_ii", "W_if", "W_ig", "W_io"]
     assert [b.symbol for b in lstm.parameter("bias_hh_l0").blocks] == ["b_hi", "b_hf", "b_hg", "b_ho"]
@@ -216,7 +220,9 @@ def test_gate_block_rows():
         lstm.parameter("weight_hh_l0").block("r")
     gru = shape_table(ModelSpec("GRU", input_size=10, hidden_size=30, bidirectional=True), 1, 1)
     assert [(b.gate, b.rows, b.symbol) for b in gru.parameter("weight_hh_l0_reverse").blocks] == [
-        ("r", (0, 30), "W_hr"), ("z", (30, 60), "W_hz"), ("n", (60, 90), "W_hn")
+        ("r", (0, 30), "W_hr"),
+        ("z", (30, 60), "W_hz"),
+        ("n", (60, 90), "W_hn"),
     ]
     rnn = shape_table(ModelSpec("RNN (relu)", input_size=10, hidden_size=30), 1, 1)
     assert [(b.gate, b.rows, b.symbol) for b in rnn.parameter("bias_ih_l0").blocks] == [("h", (0, 30), "b_ih")]
@@ -313,9 +319,15 @@ def test_check_against_torch_reports_corrupted_tables():
     no_blocks = _replace_param(table, "bias_ih_l0", blocks=())
     assert any(p.startswith("bias_ih_l0: gate blocks") for p in check_against_torch(no_blocks))
     f, i = table.parameter("weight_ih_l0").blocks[1], table.parameter("weight_ih_l0").blocks[0]
-    swapped_gates = _replace_param(table, "weight_ih_l0", blocks=(dataclasses.replace(f, rows=i.rows),
-                                                                  dataclasses.replace(i, rows=f.rows),
-                                                                  *table.parameter("weight_ih_l0").blocks[2:]))
+    swapped_gates = _replace_param(
+        table,
+        "weight_ih_l0",
+        blocks=(
+            dataclasses.replace(f, rows=i.rows),
+            dataclasses.replace(i, rows=f.rows),
+            *table.parameter("weight_ih_l0").blocks[2:],
+        ),
+    )
     assert any(p.startswith("weight_ih_l0: gate blocks") for p in check_against_torch(swapped_gates))
     swapped = dataclasses.replace(table, parameters=table.parameters[1::-1] + table.parameters[2:])
     assert any("names/order" in p for p in check_against_torch(swapped))

@@ -1,4 +1,5 @@
 """The sin -> cos data: windows over [k*pi, (k+1)*pi] as continuous rows, seeded noise, the evaluation stretch."""
+
 from __future__ import annotations
 
 import math
@@ -7,16 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.tasks.sine import SineWindows, evaluation_stretch, window_positions
-from rnnviz.train import Trainer
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    """A Trainer sets torch's (process-wide) thread count; give other test modules theirs back."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+from rnnviz.sine.data import SineWindows, evaluation_stretch, window_positions
+from rnnviz.sine.trainer import SineTrainer
 
 
 def test_windows_cover_k_pi_to_k_plus_one_pi_as_continuous_rows():
@@ -41,7 +34,7 @@ def test_evaluation_stretch_is_long_off_grid_and_validated():
     assert math.isclose(float(stretch.positions[0]), math.pi / 4)
     with pytest.raises(ValueError, match="length"):
         evaluation_stretch(length=-1.0)
-    result = Trainer().evaluate(stretch)
+    result = SineTrainer().evaluate(stretch)
     assert result.x.shape == result.prediction.shape == result.target.shape == (181,)
     assert math.isclose(result.mse, float(np.mean((result.prediction - result.target) ** 2)), rel_tol=1e-5)
 

@@ -8,12 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from rnnviz.core.spec import ModelSpec
 from rnnviz.figures.packing import fig_packed_data, fig_padded_batch
 from rnnviz.figures.tensors import MAX_WEIGHT_CELLS, fig_stacked_weight, fig_tensor_blocks
-from rnnviz.layout_checks import final_state_slices, parameter_values
-from rnnviz.packing import packing_demo
-from rnnviz.shapes import shape_table
-from rnnviz.spec import ModelSpec
+from rnnviz.shapes.checks import final_state_slices, parameter_values
+from rnnviz.shapes.packing import packing_demo
+from rnnviz.shapes.table import shape_table
 
 SPEC = ModelSpec(input_size=3, hidden_size=5, num_layers=2, bidirectional=True)
 

@@ -1,5 +1,6 @@
 """Bad input to ``rnnviz.trace`` raises TypeError/ValueError naming what was expected and what was given;
 NaN/inf are traced, located by ``Trace.nonfinite`` and do not spoil ``max_abs_error``."""
+
 from __future__ import annotations
 
 import math
@@ -49,12 +50,26 @@ BAD_INPUTS = [
     ("h0-shape", _lstm, X, (Z(2, 3, 4), Z(2, 2, 4)), ValueError, [r"h_0", shape(2, 2, 4), shape(2, 3, 4)], True),
     ("c0-shape", _lstm, X, (Z(2, 2, 4), Z(2, 2, 5)), ValueError, [r"c_0", shape(2, 2, 4), shape(2, 2, 5)], True),
     ("batch-first-hx", _gru_bf, torch.randn(3, 5, 3), Z(3, 2, 4), ValueError, [shape(2, 3, 4), shape(3, 2, 4)], True),
-    ("unbatched-hx-3d", _lstm, torch.randn(5, 3), (Z(2, 1, 4), Z(2, 1, 4)), ValueError,
-     [shape(2, 4), shape(2, 1, 4)], True),
+    (
+        "unbatched-hx-3d",
+        _lstm,
+        torch.randn(5, 3),
+        (Z(2, 1, 4), Z(2, 1, 4)),
+        ValueError,
+        [shape(2, 4), shape(2, 1, 4)],
+        True,
+    ),
     ("lstm-hx-tensor", _lstm, X, Z(2, 2, 4), TypeError, ["tuple", "Tensor"], True),
     ("gru-hx-tuple", _gru_bf, torch.randn(2, 5, 3), (Z(2, 2, 4),), TypeError, ["single tensor", "tuple"], True),
-    ("hx-dtype", _gru_bf, torch.randn(2, 5, 3), Z(2, 2, 4, dtype=torch.float64), TypeError,
-     ["float32", "float64"], True),
+    (
+        "hx-dtype",
+        _gru_bf,
+        torch.randn(2, 5, 3),
+        Z(2, 2, 4, dtype=torch.float64),
+        TypeError,
+        ["float32", "float64"],
+        True,
+    ),
     ("packed", _lstm, pack_padded_sequence(X, [5, 3]), None, TypeError, ["PackedSequence", "pad_packed"], False),
     ("empty-sequence", _lstm, torch.randn(0, 2, 3), None, ValueError, [shape(0, 2, 3), ">= 1"], True),
     ("cell-3d-input", _cell, X, None, ValueError, ["LSTMCell", "1D or 2D", "3D"], True),
@@ -63,7 +78,8 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(
-    ("make", "x", "hx", "error", "fragments", "torch_rejects"), [case[1:] for case in BAD_INPUTS],
+    ("make", "x", "hx", "error", "fragments", "torch_rejects"),
+    [case[1:] for case in BAD_INPUTS],
     ids=[case[0] for case in BAD_INPUTS],
 )
 def test_bad_input_raises_a_message_naming_expected_and_given(make, x, hx, error, fragments, torch_rejects) -> None:

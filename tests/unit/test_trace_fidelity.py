@@ -3,6 +3,7 @@
 Tolerances (absolute): 1e-5 for float32 modules, 1e-10 for float64. A float32 trace is compared with the
 reference run on the same float32 weights and input, cast to float64.
 """
+
 from __future__ import annotations
 
 import random
@@ -190,8 +191,10 @@ def check_case(case: Case) -> float:
     errors = {"output": max_err(tr.output, out, "output"), "h_n": max_err(tr.h_n, h_n, "h_n")}
     errors["c_n"] = max_err(tr.c_n, c_n, "c_n")
     # the reference itself must agree with torch, or it proves nothing
-    errors |= {f"ref_{n}": max_err(a, b, n) for n, a, b in (("out", out, ref.output), ("h_n", h_n, ref.h_n),
-                                                           ("c_n", c_n, ref.c_n))}
+    errors |= {
+        f"ref_{n}": max_err(a, b, n)
+        for n, a, b in (("out", out, ref.output), ("h_n", h_n, ref.h_n), ("c_n", c_n, ref.c_n))
+    }
     gates = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}.get(case.kind, ())
     assert tr.gate_names == gates
     states = ("h", "c") if case.kind == "LSTM" else ("h",)
@@ -232,8 +235,14 @@ def test_sweep_covers_every_option() -> None:
     seen = {(c.module, c.dtype) for c in SWEEP}
     assert seen == {(m, d) for m in MODULES for d in TOL}
     modules = [c for c in SWEEP if not c.is_cell]
-    for attr, values in [("num_layers", {1, 2, 3}), ("bidirectional", {True, False}), ("bias", {True, False}),
-                         ("batch_first", {True, False}), ("with_hx", {True, False}), ("unbatched", {True, False})]:
+    for attr, values in [
+        ("num_layers", {1, 2, 3}),
+        ("bidirectional", {True, False}),
+        ("bias", {True, False}),
+        ("batch_first", {True, False}),
+        ("with_hx", {True, False}),
+        ("unbatched", {True, False}),
+    ]:
         assert {getattr(c, attr) for c in modules} == values, attr
     assert {c.seq for c in modules} == set(range(1, 13)) and {c.batch for c in SWEEP} == {1, 2, 3, 4}
     assert sum(c.proj_size > 0 and c.bidirectional and c.num_layers > 1 for c in SWEEP) >= 3

@@ -1,4 +1,5 @@
-"""LiveTrainer (bounded ticks, the pace cap, snapshots, run records) and the training figures."""
+"""LiveRun (bounded ticks, the pace cap, snapshots, run records) and the training figures."""
+
 from __future__ import annotations
 
 import threading
@@ -10,23 +11,17 @@ import torch
 
 from rnnviz.figures.lines import MAX_LINES
 from rnnviz.figures.training import evaluation_plot, loss_curve, runs_overlay, window_prediction
-from rnnviz.train import Trainer
-from rnnviz.train_live import (
+from rnnviz.sine.settings import SineSettings
+from rnnviz.sine.trainer import SineTrainer
+from rnnviz.sine.views import model_view
+from rnnviz.training.live import (
     DISPLAY_POINTS,
     FAST_REFRESH_SECONDS,
     FAST_TICK_SECONDS,
-    LiveTrainer,
+    LiveRun,
     Pace,
     keep_runs,
 )
-from rnnviz.train_settings import SineSettings
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_pace_validation_and_refresh():
@@ -40,7 +35,8 @@ def test_pace_validation_and_refresh():
 
 
 def test_uncapped_tick_is_bounded_in_time():
-    live = LiveTrainer(SineSettings(steps=1_000_000))
+    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+    live.resume()
     start = time.perf_counter()
     report = live.tick(Pace())
     elapsed = time.perf_counter() - start
@@ -49,7 +45,8 @@ def test_uncapped_tick_is_bounded_in_time():
 
 
 def test_capped_tick_trains_the_steps_due_and_never_bursts():
-    live = LiveTrainer(SineSettings(steps=1000))
+    live = LiveRun(SineTrainer(SineSettings(steps=1000)))
+    live.resume()
     pace = Pace(20.0)  # refresh every 0.25 s
     assert live.tick(pace, now=100.0).steps == 5  # fresh clock: one refresh interval's worth
     assert live.tick(pace, now=100.1).steps == 2  # 0.1 s * 20
@@ -57,72 +54,94 @@ def test_capped_tick_trains_the_steps_due_and_never_bursts():
     assert live.tick(pace, now=100.15).steps == 1  # ... now 1.0
     assert live.tick(pace, now=160.0).steps == 10  # a minute later: at most 2 intervals' worth
     live.pause()
+    assert live.tick(pace, now=400.0).steps == 0  # paused: a tick trains nothing
+    live.resume()
     assert live.tick(pace, now=500.0).steps == 5  # after a pause: a fresh clock again
     assert live.trainer.steps_done == 23
 
 
 def test_a_finished_run_ticks_no_more():
-    live = LiveTrainer(SineSettings(steps=3))
+    live = LiveRun(SineTrainer(SineSettings(steps=3)))
+    live.resume()
     live.tick(Pace())
     assert live.trainer.finished and live.tick(Pace()).steps == 0 and live.step(5) == []
 
 
 def test_view_and_model_view_show_the_current_model():
-    live = LiveTrainer(SineSettings(cell="LSTM", hidden_size=8, num_layers=2, steps=50))
+    live = LiveRun(SineTrainer(SineSettings(cell="LSTM", hidden_size=8, num_layers=2, steps=50)))
     live.step(7)
-    view = live.view()
-    assert view.steps_done == 7 and view.total_steps == 50 and len(view.losses) == 7
-    assert view.last_loss == live.trainer.last_loss and not view.finished
-    model = live.model_view()
+    trainer = live.trainer
+    assert trainer.steps_done == 7 and trainer.total_steps == 50 and len(trainer.display_history()[1]) == 7
+    assert trainer.last_loss == trainer.history[-1] and not trainer.finished
+    model = model_view(trainer)
+    window = trainer.predict_window()
     assert model.trace.matches and model.trace.kind == "LSTM"
     # the traced window is the one predict_window shows: same input, same output through the head
-    assert np.allclose(model.trace.layer_input(0)[:, 0, 0].numpy(), view.window.inputs)
+    assert np.allclose(model.trace.layer_input(0)[:, 0, 0].numpy(), window.inputs)
     head = live.trainer.model.head
     with torch.no_grad():
         traced = head(model.trace.state("h", 1)[:, 0])[:, 0].numpy()  # (T,)
-    assert np.allclose(traced, view.window.prediction, atol=1e-6)
+    assert np.allclose(traced, window.prediction, atol=1e-6)
     assert model.evaluation.x.shape == model.evaluation.prediction.shape
 
 
 def test_history_display_is_bounded_and_records_keep_the_run():
-    live = LiveTrainer(SineSettings(steps=5000), number=4)
+    live = LiveRun(SineTrainer(SineSettings(steps=5000)), number=4)
     live.step(5000)
-    assert len(live.view().losses) == DISPLAY_POINTS
+    assert len(live.trainer.display_history(DISPLAY_POINTS)[1]) == DISPLAY_POINTS
     record = live.record()
     assert record.number == 4 and record.steps_done == 5000 and record.status == "finished"
     assert len(record.losses) == DISPLAY_POINTS
     assert record.recent_mean == pytest.approx(np.mean(live.trainer.history[-50:]))
     assert record.label == "run 4: RNN 32×1, Adam lr 0.02, seed 1"
     assert record.table_row()["steps"] == "5000 / 5000"
-    assert live.history_csv().count("\n") == 5001
+    assert live.trainer.history_csv().count("\n") == 5001
 
 
 def test_keep_runs_replaces_a_rerecorded_run_and_drops_the_oldest():
-    records = [LiveTrainer(SineSettings(steps=2), number=n).record() for n in range(1, 5)]
+    records = [LiveRun(SineTrainer(SineSettings(steps=2)), number=n).record() for n in range(1, 5)]
     kept, dropped = keep_runs(records[:2], records[2], max_runs=3)
     assert [r.number for r in kept] == [1, 2, 3] and dropped == []
     kept, dropped = keep_runs(kept, records[3], max_runs=3)
     assert [r.number for r in kept] == [2, 3, 4] and [r.number for r in dropped] == [1]
-    again = LiveTrainer(SineSettings(steps=2), number=3).record()
+    again = LiveRun(SineTrainer(SineSettings(steps=2)), number=3).record()
     kept, _ = keep_runs(kept, again, max_runs=3)
     assert [r.number for r in kept] == [2, 4, 3] and kept[-1] is again
 
 
 def test_downloads_in_another_thread_wait_for_the_tick():
     """A checkpoint taken while a tick trains is taken between optimizer steps, never during one."""
-    live = LiveTrainer(SineSettings(steps=1_000_000))
+    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+    live.resume()
     ticking = threading.Thread(target=live.tick, args=(Pace(),))
     ticking.start()
     time.sleep(0.05)
-    data = live.checkpoint_bytes()  # blocks until the tick ends
+    data = live.trainer.checkpoint_bytes()  # blocks until the tick ends
     ticking.join()
-    restored = Trainer.from_checkpoint(data)
+    restored = SineTrainer.from_checkpoint(data)
     for key, value in live.trainer.model.state_dict().items():
         assert torch.equal(restored.model.state_dict()[key], value)
 
 
+def test_pause_stops_a_tick_in_another_thread_at_once():
+    """Pause from the page's thread ends a tick that another script thread is running, before its next step."""
+    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+    live.resume()
+    ticking = threading.Thread(target=live.tick, args=(Pace(),))
+    ticking.start()
+    time.sleep(0.1)
+    live.pause()
+    paused_at = time.perf_counter()
+    ticking.join()
+    assert time.perf_counter() - paused_at < 0.2  # not the rest of the 0.45 s tick
+    done = live.trainer.steps_done
+    assert not live.running and live.status() == "paused" and done > 0
+    assert live.tick(Pace()).steps == 0 and live.trainer.steps_done == done  # and a later tick trains nothing
+    assert live.step(2) and live.trainer.steps_done == done + 2 and not live.running  # one step: still paused
+
+
 def test_trainer_window_state_and_recent_losses():
-    trainer = Trainer(SineSettings(cell="GRU", windows_per_batch=3, steps=20))
+    trainer = SineTrainer(SineSettings(cell="GRU", windows_per_batch=3, steps=20))
     assert trainer.window_state is None and trainer.recent_losses(50).size == 0
     trainer.step(4)
     assert trainer.window_state.shape == (1, 1, 32)  # row 0 of the state fed with step 4's batch

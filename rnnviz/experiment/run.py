@@ -1,0 +1,146 @@
+"""One frozen description of a run (model, input, initial state) -> the module, its arguments, its trace.
+
+``Experiment`` is hashable, so pages cache ``traced_run(experiment)`` by it: moving a display-only control
+never re-traces. The model is built from a ``ModelSpec`` and a seed, or loaded from checkpoint bytes; the
+input is generated from an ``InputSpec`` or given as a typed/CSV sequence; h0/c0 are zeros, random or typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnviz.core.cells import gate_count
+from rnnviz.core.checkpoints import load_checkpoint
+from rnnviz.core.interventions import Intervention, intervene
+from rnnviz.core.spec import DTYPES, ModelSpec, build_model
+from rnnviz.core.trace import Trace, trace
+from rnnviz.experiment.parsing import parse_initial_state, sequence_to_input
+from rnnviz.experiment.signals import InputSpec, make_input
+
+INITIAL_STATE_MODES = ("zeros", "random", "typed")
+#: A trace keeps every gate and state of every step; a run that would need more memory than this is refused.
+MAX_TRACE_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """h0 (and c0): all zeros (PyTorch's default), Gaussian with std ``scale``, or typed text."""
+
+    mode: str = "zeros"
+    scale: float = 0.5
+    h0_text: str = ""
+    c0_text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in INITIAL_STATE_MODES:
+            raise ValueError(f"initial state must be one of {', '.join(INITIAL_STATE_MODES)}, got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines a traced run. ``sequence`` (float64 bytes, shape ``sequence_shape``
+    (seq, features)) replaces the generated input; ``checkpoint`` bytes replace the built model."""
+
+    model_spec: ModelSpec
+    input_spec: InputSpec = field(default_factory=InputSpec)
+    seed: int = 0
+    initial: InitialState = field(default_factory=InitialState)
+    sequence: bytes | None = None
+    sequence_shape: tuple[int, int] | None = None
+    checkpoint: bytes | None = field(default=None, repr=False)
+
+    def with_sequence(self, values: np.ndarray) -> Experiment:
+        """A copy that feeds ``values`` (seq, features) instead of the generated input."""
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        return replace(self, sequence=values.tobytes(), sequence_shape=values.shape)
+
+    def sequence_values(self) -> np.ndarray | None:
+        if self.sequence is None:
+            return None
+        return np.frombuffer(self.sequence, dtype=np.float64).reshape(self.sequence_shape).copy()
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltRun:
+    """The real module and the exact arguments of ``module(x, hx)`` for an experiment."""
+
+    spec: ModelSpec  # for a checkpoint, the spec read from its weights
+    module: nn.RNNBase
+    x: torch.Tensor  # the module's own layout
+    hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
+    notes: tuple[str, ...] = ()  # what was assumed when loading a checkpoint
+
+
+def build_run(experiment: Experiment) -> BuiltRun:
+    """Build the module and its arguments. Raises ValueError (InputError, CheckpointError) saying what to fix."""
+    notes: tuple[str, ...] = ()
+    if experiment.checkpoint is not None:
+        loaded = load_checkpoint(experiment.checkpoint, batch_first=experiment.model_spec.batch_first)
+        spec, module = loaded.spec, loaded.module.eval()
+        notes = tuple(loaded.summary())
+    else:
+        spec = experiment.model_spec
+        module = build_model(spec, experiment.seed)
+    dtype = DTYPES[spec.dtype]
+    values = experiment.sequence_values()
+    if values is None:
+        x = make_input(experiment.input_spec, spec.input_size, spec.batch_first, dtype)
+    else:
+        x = sequence_to_input(values, experiment.input_spec.batch, spec.batch_first, dtype, spec.input_size)
+    _check_trace_size(spec, x)
+    return BuiltRun(spec, module, x, _initial_state(experiment, spec, x), notes)
+
+
+def trace_bytes(spec: ModelSpec, seq_len: int, batch: int) -> int:
+    """Memory a trace of ``spec`` records: per step, batch item, layer and direction the input term, the
+    recurrent term and the gates (3 x G*H numbers) plus h and c."""
+    blocks = gate_count(spec.mode)
+    per_step = 3 * blocks * spec.hidden_size + spec.out_size + spec.hidden_size
+    itemsize = torch.finfo(DTYPES[spec.dtype]).bits // 8
+    return spec.num_layers * spec.num_directions * seq_len * batch * per_step * itemsize
+
+
+def _check_trace_size(spec: ModelSpec, x: torch.Tensor) -> None:
+    seq_len, batch = (x.shape[1], x.shape[0]) if spec.batch_first else (x.shape[0], x.shape[1])
+    needed = trace_bytes(spec, seq_len, batch)
+    if needed > MAX_TRACE_BYTES:
+        raise ValueError(
+            f"tracing this run would record {needed / 2**30:.1f} GiB of gates and states (the limit is "
+            f"{MAX_TRACE_BYTES / 2**30:.0f} GiB): lower the batch size, the sequence length, the hidden size "
+            "or the number of layers"
+        )
+
+
+def _initial_state(experiment: Experiment, spec: ModelSpec, x: torch.Tensor):
+    """hx for ``module(x, hx)``: None for zeros, else h0 (L*D, B, P) [and c0 (L*D, B, H) for an LSTM]."""
+    initial = experiment.initial
+    if initial.mode == "zeros":
+        return None
+    batch = x.shape[0] if spec.batch_first else x.shape[1]
+    layers_dirs = spec.num_layers * spec.num_directions
+    h_shape, c_shape = (layers_dirs, batch, spec.out_size), (layers_dirs, batch, spec.hidden_size)
+    if initial.mode == "random":
+        generator = torch.Generator().manual_seed(experiment.seed + 2)
+        h0 = initial.scale * torch.randn(h_shape, generator=generator, dtype=torch.float64)
+        c0 = initial.scale * torch.randn(c_shape, generator=generator, dtype=torch.float64)
+    else:
+        h0 = torch.as_tensor(parse_initial_state(initial.h0_text, h_shape, "h0"))
+        c0 = torch.as_tensor(parse_initial_state(initial.c0_text, c_shape, "c0")) if spec.mode == "LSTM" else None
+    h0 = h0.to(x.dtype)
+    return (h0, c0.to(x.dtype)) if spec.mode == "LSTM" else h0
+
+
+def traced_run(experiment: Experiment) -> Trace:
+    """The verified trace of the experiment's module on its input."""
+    run = build_run(experiment)
+    return trace(run.module, run.x, run.hx)
+
+
+def intervened_run(experiment: Experiment, intervention: Intervention) -> Trace:
+    """The same run with ``intervention`` applied (gate clamps, h0/c0 fills, a nudged input)."""
+    run = build_run(experiment)
+    return intervene(run.module, run.x, intervention, run.hx)

@@ -1,0 +1,241 @@
+"""A training run made for a live page: bounded chunks per refresh, a pace, refresh statistics, run records.
+
+A page refreshes every ``Pace.refresh_seconds`` and each refresh calls ``LiveRun.tick(pace)``::
+
+    as fast as possible:  trainer.step_for(FAST_TICK_SECONDS)              # 0.45 s of training per 0.5 s
+    capped at r steps/s:  trainer.step_for(FAST_TICK_SECONDS, max_steps=n)  # n = r * seconds since last tick
+
+then draws the run. Works with any ``LoopTrainer``; nothing here imports streamlit, so the same object runs in
+a script or a benchmark. Downloads are made in another thread of the server: everything that touches the
+model holds the trainer's lock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from rnnviz.training.loop import LoopTrainer
+
+#: Seconds of training per refresh when uncapped, and how often the page then refreshes: with the drawing
+#: (~0.02 s) a tick ends just before the next refresh is due, so training gets ~90 % of the time and the
+#: display refreshes twice a second.
+FAST_TICK_SECONDS = 0.45
+FAST_REFRESH_SECONDS = 0.5
+#: Refresh interval bounds when capped (a slow cap refreshes once per step, up to once a second).
+MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 0.25, 1.0
+#: The runs table's "mean loss" is over this many last steps.
+RECENT_STEPS = 50
+RECENT_COLUMN = f"mean loss, last {RECENT_STEPS}"
+#: Loss curves are drawn with at most this many points (bucket means); the CSV keeps every step.
+DISPLAY_POINTS = 2000
+#: Refresh statistics cover the last this many seconds.
+STATS_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a live run trains: ``steps_per_second`` = None for as fast as possible, else a cap (> 0)."""
+
+    steps_per_second: float | None = None
+
+    def __post_init__(self) -> None:
+        rate = self.steps_per_second
+        if rate is not None and not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+            raise ValueError(f"steps_per_second must be None (as fast as possible) or a number > 0, got {rate!r}")
+
+    @property
+    def capped(self) -> bool:
+        return self.steps_per_second is not None
+
+    @property
+    def refresh_seconds(self) -> float:
+        """How often the page asks for a tick."""
+        if self.steps_per_second is None:
+            return FAST_REFRESH_SECONDS
+        return min(max(1.0 / self.steps_per_second, MIN_REFRESH_SECONDS), MAX_REFRESH_SECONDS)
+
+    def describe(self) -> str:
+        rate = self.steps_per_second
+        return "as fast as possible" if rate is None else f"capped at {rate:g} steps/s"
+
+
+class TickReport(NamedTuple):
+    steps: int  # steps trained in this tick
+    seconds: float  # wall time of the tick's training
+
+
+class Rates(NamedTuple):
+    recent_speed: float  # steps per wall second over the last few seconds of ticks, drawing included
+    refresh_rate: float  # ticks per second over the last few seconds
+    seen_speed: float  # steps per wall second over every live stretch of the run: what the user watched
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord:
+    """One run of a session as a comparison keeps it: its settings and a bounded copy of the loss history."""
+
+    number: int
+    settings: Any  # the task's settings: ``label()``, ``table_fields()``, ``detail_fields()``
+    steps: np.ndarray  # (<= DISPLAY_POINTS,)
+    losses: np.ndarray  # (<= DISPLAY_POINTS,)
+    steps_done: int
+    progress: dict  # {"steps": "60 / 60"} (and "epochs" for a task that counts them)
+    last_loss: float | None
+    recent_mean: float | None  # mean loss of the last RECENT_STEPS steps
+    steps_per_second: float  # as the user saw it while the run trained (capped runs: about the cap)
+    speed: str  # "capped at 50 steps/s", "as fast as possible", or "one step at a time"
+    status: str  # "running", "paused", "finished", "diverged"
+
+    @property
+    def label(self) -> str:
+        return f"run {self.number}: {self.settings.label()}"
+
+    def table_row(self) -> dict:
+        run = {
+            **self.progress,
+            "last loss": self.last_loss,
+            RECENT_COLUMN: self.recent_mean,
+            "steps/s": round(self.steps_per_second),
+            "speed": self.speed,
+            "status": self.status,
+        }
+        return {"run": self.number, **self.settings.table_fields(), **run, **self.settings.detail_fields()}
+
+
+class LiveRun:
+    """A ``LoopTrainer`` plus what a live page needs: a run number, running or paused, a pace clock and refresh
+    statistics. A new run is paused; ``resume`` starts it."""
+
+    def __init__(self, trainer: LoopTrainer, number: int = 1) -> None:
+        self.trainer = trainer
+        self.number = number
+        self._paused = True
+        self._credit = 0.0  # fractional steps owed by a capped pace
+        self._last_tick: float | None = None  # None: paused (the next tick starts a fresh pace clock)
+        self._ticks: deque[tuple[float, int]] = deque()  # (time, steps_done) after each tick
+        self._live_seconds = 0.0  # wall time between consecutive ticks, pauses excluded
+        self._live_steps = 0  # steps trained in ticks that followed a tick
+        self._pace: Pace | None = None  # the pace of the latest tick
+
+    @property
+    def settings(self) -> Any:
+        return self.trainer.settings
+
+    @property
+    def running(self) -> bool:
+        """True between ``resume`` and ``pause``, until the run finishes or diverges."""
+        return not self._paused and not self.trainer.finished
+
+    # ----- training ---------------------------------------------------------------------------------------
+    def tick(self, pace: Pace, now: float | None = None) -> TickReport:
+        """Train one bounded chunk: ~FAST_TICK_SECONDS when uncapped, else the steps the cap allows since the
+        last tick (at most two refresh intervals' worth, so a late refresh does not cause a burst)."""
+        now = time.perf_counter() if now is None else now
+        trainer = self.trainer
+        with trainer.lock:
+            if self._paused:  # paused while this tick waited for the lock: train nothing
+                return TickReport(0, 0.0)
+            before = trainer.steps_done
+            start = time.perf_counter()
+            if pace.steps_per_second is None:
+                trainer.step_for(FAST_TICK_SECONDS, stop=self._is_paused)
+            else:
+                elapsed = pace.refresh_seconds if self._last_tick is None else now - self._last_tick
+                due = self._credit + pace.steps_per_second * min(max(elapsed, 0.0), 2 * pace.refresh_seconds)
+                wanted = int(due + 1e-9)  # 0.1 s * 20 steps/s is 2 steps, not 1.9999999
+                trainer.step_for(FAST_TICK_SECONDS, max_steps=wanted, stop=self._is_paused)
+                done = trainer.steps_done - before
+                # a model slower than the cap owes nothing: it does not catch up later in a burst
+                self._credit = max(due - wanted, 0.0) if done == wanted else 0.0
+            seconds = time.perf_counter() - start
+            if self._last_tick is not None:
+                self._live_seconds += max(now - self._last_tick, 0.0)
+                self._live_steps += trainer.steps_done - before
+            self._last_tick, self._pace = now, pace
+            self._ticks.append((time.perf_counter(), trainer.steps_done))
+            while self._ticks and self._ticks[-1][0] - self._ticks[0][0] > STATS_SECONDS:
+                self._ticks.popleft()
+            return TickReport(trainer.steps_done - before, seconds)
+
+    def _is_paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """Stop training at once: a tick in progress (in another thread) ends before its next step, and no tick
+        trains until ``resume``. Safe to call twice."""
+        self._paused = True
+        self._restart_clock()
+
+    def resume(self) -> None:
+        """Train on the next ticks, from a fresh pace clock (the paused time is not made up for)."""
+        self._paused = False
+        self._restart_clock()
+
+    def _restart_clock(self) -> None:
+        self._last_tick, self._credit = None, 0.0
+        self._ticks.clear()
+
+    def step(self, n: int = 1) -> list[float]:
+        """Pause and train exactly ``n`` more steps (fewer if the run ends): the page's "one step" button."""
+        self.pause()
+        return self.trainer.step(n)
+
+    # ----- looking ----------------------------------------------------------------------------------------
+    def rates(self) -> Rates:
+        seen = self._live_steps / self._live_seconds if self._live_seconds > 0 else self.trainer.steps_per_second
+        if len(self._ticks) < 2:
+            return Rates(0.0, 0.0, seen)
+        (t0, s0), (t1, s1) = self._ticks[0], self._ticks[-1]
+        span = t1 - t0
+        return Rates((s1 - s0) / span, (len(self._ticks) - 1) / span, seen) if span > 0 else Rates(0.0, 0.0, seen)
+
+    def status(self) -> str:
+        trainer = self.trainer
+        if trainer.diverged:
+            return "diverged"
+        if trainer.finished:
+            return "finished"
+        return "running" if self.running else "paused"
+
+    def progress(self) -> dict:
+        """{"steps": "37 / 300"} for a run of known length, else {"steps": "37", "epochs": "1 / 30"}."""
+        trainer = self.trainer
+        total = trainer.total_steps
+        progress = {"steps": f"{trainer.steps_done} / {total}" if total else f"{trainer.steps_done}"}
+        if trainer.task.counts_epochs:
+            progress["epochs"] = f"{trainer.epochs_done} / {trainer.task.epochs}"
+        return progress
+
+    def record(self) -> RunRecord:
+        """This run for a comparison: settings and a bounded loss history (the full one is in ``history_csv``)."""
+        trainer = self.trainer
+        with trainer.lock:
+            steps, losses = trainer.display_history(DISPLAY_POINTS)
+            recent = trainer.recent_losses(RECENT_STEPS) if trainer.steps_done else np.empty(0)
+            return RunRecord(
+                number=self.number,
+                settings=trainer.settings,
+                steps=steps,
+                losses=losses,
+                steps_done=trainer.steps_done,
+                progress=self.progress(),
+                last_loss=trainer.last_loss,
+                recent_mean=float(recent.mean()) if recent.size else None,
+                steps_per_second=self.rates().seen_speed,
+                speed=self._pace.describe() if self._pace is not None else "one step at a time",
+                status=self.status(),
+            )
+
+
+def keep_runs(runs: list[RunRecord], record: RunRecord, max_runs: int) -> tuple[list[RunRecord], list[RunRecord]]:
+    """``runs`` with ``record`` added (replacing an older record of the same run), at most ``max_runs`` long:
+    (kept, dropped), the oldest dropped first."""
+    kept = [r for r in runs if r.number != record.number] + [record]
+    dropped = kept[: max(0, len(kept) - max_runs)]
+    return kept[len(dropped) :], dropped

@@ -1,0 +1,127 @@
+"""The language-model page's widgets: run settings (a sidebar form), what to sample, and the shapes of one
+batch; each bad value ends in a clear st.error naming the widget, and the last valid choice stays in use."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz.charlm.batches import SAMPLINGS
+from rnnviz.charlm.corpora import Vocabulary, visible
+from rnnviz.charlm.model import stage_shapes
+from rnnviz.charlm.samples import MAX_PREFIXES, MAX_SAMPLE_LENGTH, TEMPERATURE_RANGE, SampleSpec
+from rnnviz.charlm.settings import INPUTS, CharSettings
+from rnnviz.training.settings import CELLS, OPTIMIZERS
+from rnnviz.ui.common.settings_form import PERSIST, Field, Section, settings_sidebar
+from rnnviz.ui.common.text import escape_markdown
+
+SAMPLING_TEXT = {
+    "adjacent": "adjacent (state carried, detached)",
+    "random": "random (state reset every batch)",
+}
+LAST_SPEC_KEY = "lm.last_sample_spec"
+FORM = (
+    Section("Model"),
+    Field("cell", "Cell type", "select", options=CELLS),
+    Field("hidden_size", "Hidden size", "number"),
+    Field("num_layers", "Layers", "slider"),
+    Field("input", "Input encoding", "radio", options=INPUTS),
+    Field("embedding_size", "Embedding size", "number", when=lambda values: values["input"] == "embedding"),
+    Section("Data"),
+    Field("num_steps", "num_steps (characters per window)", "number"),
+    Field("batch_size", "Batch size (windows per batch)", "number"),
+    Field("sampling", "Window sampling", "radio", options=SAMPLINGS, names=SAMPLING_TEXT),
+    Section("Optimizer"),
+    Field("optimizer", "Optimizer", "radio", options=OPTIMIZERS),
+    Field("lr", "Learning rate", "typed number", help="e.g. 0.005 (Adam) or 1 (SGD)"),
+    Field("momentum", "Momentum", "number", step=0.05, when=lambda values: values["optimizer"] == "SGD"),
+    Field(
+        "clip",
+        "Gradient clipping θ (max norm)",
+        "number",
+        step=0.5,
+        help="clip_grad_norm_(parameters, θ); 0 = no clipping",
+    ),
+    Section("Run"),
+    Field("epochs", "Epochs", "number"),
+    Field("seed", "Seed", "number"),
+)
+
+
+def char_settings_sidebar() -> CharSettings | None:
+    """The run settings from the sidebar (defaults: the classic exercise), or None after an st.error."""
+    return settings_sidebar(CharSettings, FORM, prefix="lm")
+
+
+def shapes_table(settings: CharSettings, vocab_size: int) -> None:
+    """Every stage of one batch under these settings: text -> indices -> inputs -> outputs -> logits."""
+    rows = stage_shapes(settings, vocab_size)
+    st.dataframe(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True, width="stretch")
+
+
+def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabulary | None) -> SampleSpec:
+    """Prefixes (one per line), greedy or a temperature, length, how often; returns the spec to use.
+
+    A bad value shows an st.error and the last valid spec stays in use; prefixes with characters outside the
+    vocabulary are left out, with an error naming the characters.
+    """
+    left, right = st.columns([2, 3])
+    prefix_text = left.text_area(
+        f"Prefixes to continue (one per line, at most {MAX_PREFIXES})",
+        default_prefixes,
+        key=f"lm.prefixes.{text_name}",
+        height=90,
+        **PERSIST,
+    )
+    mode = right.radio(
+        "Sampling",
+        ("greedy", "temperature"),
+        horizontal=True,
+        key="lm.sample_mode",
+        **PERSIST,
+        help="greedy: always the most likely next character; temperature: draw from softmax(logits / temperature)",
+    )
+    columns = right.columns(3)
+    low, high = TEMPERATURE_RANGE
+    temperature = columns[0].number_input(
+        "Temperature",
+        value=1.0,
+        step=0.1,
+        key="lm.temperature",
+        disabled=mode == "greedy",
+        help=f"from {low} to {high}: below 1 sharper, above 1 flatter than the model's own probabilities",
+        **PERSIST,
+    )
+    length = columns[1].number_input(
+        "Characters", value=80, step=10, key="lm.sample_length", help=f"1 to {MAX_SAMPLE_LENGTH}", **PERSIST
+    )
+    every = columns[2].number_input("Every … epochs", value=1, step=1, key="lm.sample_every", **PERSIST)
+    prefixes = [line for line in prefix_text.split("\n") if line]
+    if vocabulary is not None:
+        for prefix in list(prefixes):
+            unknown = vocabulary.unknown(prefix)
+            if unknown:
+                shown = ", ".join(repr(visible(c)) for c in unknown[:10])
+                st.error(
+                    escape_markdown(
+                        f"The prefix {prefix!r} has characters the model does not know: {shown}. Use only "
+                        "characters of the training text (see its vocabulary above); this prefix is left out."
+                    ),
+                    icon=":material/error:",
+                )
+                prefixes.remove(prefix)
+    last = st.session_state.get(LAST_SPEC_KEY, SampleSpec())
+    try:
+        spec = SampleSpec(tuple(prefixes[:MAX_PREFIXES]), length, None if mode == "greedy" else temperature, every)
+    except ValueError as error:
+        for problem in str(error).split("; "):
+            st.error(
+                escape_markdown(
+                    f"Sampling: {problem}. The last valid choice ({last.mode}, {last.length} characters) is "
+                    "used until this is fixed."
+                ),
+                icon=":material/error:",
+            )
+        return last
+    st.session_state[LAST_SPEC_KEY] = spec
+    return spec

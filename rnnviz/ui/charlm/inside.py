@@ -1,0 +1,163 @@
+"""Inside the model: trace the current model over a text and show units x characters, the text coloured by
+one unit, and the units that follow simple features (bracket depth, quotes, position in line, vowels).
+
+The trace is redone only when the text, the layer or the model's weights (steps done) change; it is kept in
+``lm.inside`` for this session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnnviz.charlm.inspect import (
+    FEATURE_HELP,
+    FEATURES,
+    MAX_INSPECT_CHARS,
+    best_units,
+    character_features,
+    top_units,
+    trace_text,
+    unit_correlations,
+)
+from rnnviz.charlm.trainer import CharTrainer
+from rnnviz.core.trace import Trace
+from rnnviz.figures.chars import char_activation_grid, coloured_text, feature_vs_units, unit_correlation_bars
+from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.common.downloads import figure_downloads
+from rnnviz.ui.common.text import escape_markdown
+
+CACHE_KEY = "lm.inside"
+QUANTITY_TEXT = {
+    "h": "hidden state h",
+    "c": "cell state c",
+    "i": "input gate i",
+    "f": "forget gate f",
+    "g": "candidate g",
+    "o": "output gate o",
+    "r": "reset gate r",
+    "z": "update gate z",
+    "n": "candidate n",
+}
+
+
+def cached_trace(trainer: CharTrainer, text: str) -> Trace:
+    """The trace of ``text`` through the current weights (recomputed when the text or the weights changed)."""
+    key = (id(trainer), trainer.steps_done, text)
+    kept = st.session_state.get(CACHE_KEY)
+    if kept is None or kept[0] != key:
+        with trainer.lock:
+            kept = (key, trace_text(trainer.model, trainer.vocabulary, text))
+        st.session_state[CACHE_KEY] = kept
+    return kept[1]
+
+
+def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
+    """(N, H) values of a gate or state for the batch of one."""
+    return trace.values(quantity, layer)[:, 0].numpy()
+
+
+def inside_section(trainer: CharTrainer, default_text: str, text_name: str, running: bool = False) -> None:
+    """The whole 'inside the model' part of the page."""
+    text = st.text_area(
+        f"A text to look at (at most {MAX_INSPECT_CHARS} characters of the model's vocabulary)",
+        default_text[:MAX_INSPECT_CHARS],
+        key=f"lm.inside_text.{text_name}",
+        height=100,
+    )
+    try:
+        trace = cached_trace(trainer, text)
+    except ValueError as error:
+        st.error(escape_markdown(str(error)[:1].upper() + str(error)[1:]), icon=":material/error:")
+        return
+    epochs = f"{trainer.epochs_done} epoch{'' if trainer.epochs_done == 1 else 's'}"
+    st.caption(
+        f"The model after {trainer.steps_done:,} steps ({epochs}), run from a zero state."
+        + (
+            " While it trains, this part shows it as of the last full page run: **Pause** to update it."
+            if running
+            else ""
+        )
+    )
+    check_badge(trace)
+    layers = trace.geometry.num_layers
+    controls = st.columns(4)
+    layer = controls[0].selectbox("Layer", range(layers), key="lm.inside_layer") if layers > 1 else 0
+    names = ("h", *(("c",) if "c" in trace.state_names else ()), *trace.gate_names)
+    quantity = controls[1].selectbox("Quantity", names, format_func=QUANTITY_TEXT.get, key="lm.inside_quantity")
+    feature = controls[2].selectbox(
+        "Feature",
+        FEATURES,
+        key="lm.inside_feature",
+        help="; ".join(f"{name}: {meaning}" for name, meaning in FEATURE_HELP.items()),
+    )
+    hidden = quantity_values(trace, "h", layer)  # (N, H): features are matched against the hidden state
+    units_total = hidden.shape[1]
+    rows = controls[3].number_input("Units in the grid", 1, units_total, min(24, units_total), key="lm.inside_rows")
+    features = character_features(text)
+    correlations = unit_correlations(hidden, features[feature])
+    ranked = top_units(correlations, units_total)
+    shown = ranked[:rows]
+
+    values = quantity_values(trace, quantity, layer)
+    varies = bool(np.isfinite(correlations).any())
+    which = f"units of h most correlated with “{feature}”" if varies else f"first units (“{feature}” is constant here)"
+    grid = char_activation_grid(
+        values[:, shown],
+        text,
+        shown,
+        quantity=quantity,
+        title=f"{QUANTITY_TEXT[quantity]}, layer {layer}: the {len(shown)} {which}",
+    )
+    st.plotly_chart(grid, key="lm.inside_grid")
+    figure_downloads(grid, f"activations_{quantity}_layer{layer}", key="lm.inside_grid")
+
+    best = int(ranked[0])
+    chosen = st.number_input(
+        "Colour the text by unit",
+        0,
+        units_total - 1,
+        None,
+        key="lm.inside_unit",
+        placeholder=f"empty: the unit most correlated with “{feature}” (now {best})",
+        help=f"0 to {units_total - 1}; leave empty for the unit that follows the feature most closely",
+    )
+    unit = best if chosen is None else int(chosen)
+    coloured = coloured_text(
+        text,
+        values[:, unit],
+        quantity=quantity,
+        title=f"The text coloured by {QUANTITY_TEXT[quantity]} of unit {unit}, layer {layer}",
+    )
+    st.plotly_chart(coloured, key="lm.inside_coloured")
+    figure_downloads(coloured, f"text_{quantity}_unit{unit}", key="lm.inside_coloured")
+
+    if not varies:
+        st.info(
+            f"“{feature}” is the same for every character of this text (or undefined): type a text where it "
+            "changes, e.g. with brackets, quotes, several lines or letters.",
+            icon=":material/info:",
+        )
+        return
+    left, right = st.columns(2)
+    bars = unit_correlation_bars(correlations, ranked[:10], feature=feature)
+    lines = feature_vs_units(text, features[feature], hidden[:, ranked[:3]], ranked[:3], feature_name=feature)
+    for column, fig, name in ((left, bars, "units_correlated"), (right, lines, "feature_and_units")):
+        with column:
+            st.plotly_chart(fig, key=f"lm.inside.{name}")
+            figure_downloads(fig, f"{name}_{feature.replace(' / ', '_').replace(' ', '_')}", key=f"lm.inside.{name}")
+    matches = best_units(hidden, features)
+    table = pd.DataFrame(
+        [
+            {
+                "feature": m.feature,
+                "best unit": m.unit if m.unit >= 0 else None,
+                "Pearson r": m.r,
+                "characters where defined": m.defined,
+            }
+            for m in matches
+        ]
+    )
+    st.caption("The unit of h that follows each feature most closely on this text:")
+    st.dataframe(table, hide_index=True, width="content")

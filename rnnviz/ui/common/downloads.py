@@ -1,0 +1,76 @@
+"""Downloads: a figure as PNG / SVG / HTML, and a page's export section (its files and any of its figures).
+Every file is made only when its button is clicked (``data=`` a function, ``on_click="ignore"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnnviz.figures.export import MIME_TYPES, figure_bytes
+
+Figure = go.Figure | Callable[[], go.Figure]
+
+
+def figure_downloads(fig: Figure, name: str, key: str) -> None:
+    """A row of PNG / SVG / HTML download buttons for ``fig``: a figure, or a function drawing it (then it is
+    drawn only when a button is clicked, e.g. from a training run as it is at that moment)."""
+    make = fig if callable(fig) else (lambda: fig)
+    for column, fmt in zip(st.columns(3, width=360), ("png", "svg", "html"), strict=True):
+        column.download_button(
+            fmt.upper(),
+            data=lambda fmt=fmt: figure_bytes(make(), fmt),
+            file_name=f"{name}.{fmt}",
+            mime=MIME_TYPES[fmt],
+            key=f"{key}.download.{fmt}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file of a run: ``data`` makes its contents when the button is clicked."""
+
+    key: str  # widget key suffix, e.g. "checkpoint"
+    label: str
+    data: Callable[[], bytes | str]
+    file_name: str
+    mime: str
+    help: str | None = None
+    disabled: bool = False
+
+
+def export_section(
+    namespace: str,
+    heading: str,
+    files: Sequence[Download],
+    figures: dict[str, Figure],
+    figure_suffix: str = "",
+    code: str | None = None,
+) -> None:
+    """``files`` (under ``heading``) and a picker over ``figures`` (file name -> figure or a function drawing
+    it); ``code`` (e.g. a reproduce script) is shown below the files. Widget keys start with ``namespace``."""
+    with st.expander("Export", icon=":material/download:"):
+        data_column, figure_column = st.columns(2)
+        with data_column:
+            st.markdown(heading)
+            for file in files:
+                st.download_button(
+                    file.label,
+                    data=file.data,
+                    file_name=file.file_name,
+                    mime=file.mime,
+                    key=f"{namespace}.export.{file.key}",
+                    on_click="ignore",
+                    icon=":material/download:",
+                    help=file.help,
+                    disabled=file.disabled,
+                )
+            if code is not None:
+                st.code(code, language="python", height=300)
+        with figure_column:
+            name = st.selectbox("Figure", list(figures), key=f"{namespace}.export.figure")
+            figure_downloads(figures[name], f"{name}{figure_suffix}", key=f"{namespace}.export.figure")

@@ -1,0 +1,114 @@
+"""A task's settings as a sidebar form, declared as data: one ``Field`` per setting, ``Section`` headers.
+
+    FORM = (Section("Model"), Field("cell", "Cell type", "select", options=CELLS), Field("hidden_size", ...))
+    settings = settings_sidebar(SineSettings, FORM, prefix="train")   # SineSettings, or None after st.errors
+
+Number inputs have no min/max on purpose: Streamlit would refuse an out-of-range entry with only a red outline
+on the field, while the settings class names the widget and the allowed range in the page. Every widget keeps
+its value across a trip to another page (``persist_state="session"``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from rnnviz.training.settings import TrainingSettings
+from rnnviz.ui.common.text import escape_markdown
+
+S = TypeVar("S", bound=TrainingSettings)
+
+#: Widget options of every setting: the value survives a trip to another page and back.
+PERSIST = dict(persist_state="session")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A header in the sidebar."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting's widget. ``widget``: "select", "radio", "slider" (over the setting's int limits),
+    "number" or "typed number" (a text box, for values like 1e-3). ``when``: shown only if it returns True
+    for the values above it (otherwise the default is used)."""
+
+    name: str
+    label: str
+    widget: str
+    options: Sequence[str] = ()
+    names: Mapping[str, str] | None = None  # option -> what it is called on screen
+    step: float | None = None
+    help: str | None = None
+    when: Callable[[dict[str, Any]], bool] | None = None
+
+
+def parse_typed_number(text: str) -> float | str:
+    """A float from typed text ('1e-3', '0,005'), or the text itself, so the settings' validation can name
+    the widget and its range instead of the page raising."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def show_setting_problems(error: ValueError, labels: Mapping[str, str], where: str) -> None:
+    """One st.error per '; '-separated problem of a settings error; each problem starts with the setting's
+    name, shown as its widget label (``labels``). What the user typed is shown literally, never as markdown."""
+    for problem in str(error).split("; "):
+        name = problem.split(" ", 1)[0]
+        st.error(
+            escape_markdown(f"{labels.get(name, name)}{problem[len(name) :]}. Change it {where}."),
+            icon=":material/error:",
+        )
+
+
+def _widget(field: Field, default: TrainingSettings, key: str) -> Any:
+    bar, value = st.sidebar, getattr(default, field.name)
+    help_text = field.help or default.describe_range(field.name)
+    if field.widget == "select":
+        index = list(field.options).index(value)
+        return bar.selectbox(field.label, field.options, index=index, key=key, help=help_text, **PERSIST)
+    if field.widget == "radio":
+        names = field.names.get if field.names else str
+        return bar.radio(
+            field.label,
+            field.options,
+            format_func=names,
+            horizontal=field.names is None,
+            key=key,
+            help=help_text,
+            **PERSIST,
+        )
+    if field.widget == "slider":
+        return bar.slider(field.label, *default.INT_LIMITS[field.name], value, key=key, help=help_text, **PERSIST)
+    if field.widget == "typed number":
+        return parse_typed_number(bar.text_input(field.label, f"{value:g}", key=key, help=help_text, **PERSIST))
+    return bar.number_input(field.label, value=value, step=field.step, key=key, help=help_text, **PERSIST)
+
+
+def settings_sidebar(settings_class: type[S], form: Sequence[Field | Section], prefix: str) -> S | None:
+    """The settings the sidebar describes (widget keys ``<prefix>.<name>``, defaults the class's), or None
+    after an st.error per problem in the main area, naming the widget to change and the allowed range."""
+    default = settings_class()
+    values: dict[str, Any] = {}
+    for item in form:
+        if isinstance(item, Section):
+            st.sidebar.header(item.title)
+        elif item.when is not None and not item.when(values):
+            values[item.name] = getattr(default, item.name)
+        else:
+            values[item.name] = _widget(item, default, f"{prefix}.{item.name}")
+    try:
+        return settings_class(**values)
+    except ValueError as error:  # every problem at once, "; "-separated, each starting with the setting's name
+        labels = {item.name: item.label for item in form if isinstance(item, Field)}
+        show_setting_problems(error, labels, "in the sidebar")
+        return None

@@ -1,0 +1,1 @@
+"""The Shapes & layouts page's cached checks and section renderers."""

@@ -1,0 +1,39 @@
+"""The sine page's hand-off: show the model as it is now on the Step-through page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.training.live import LiveRun
+from rnnviz.ui.step.sources import HANDOFF_KEY
+
+STEP_PAGE = "app_pages/step_through.py"
+GOTO_STEP_KEY = "train.goto_step"
+
+
+def handoff_label(live: LiveRun) -> str:
+    return f"trained on Train: sin → cos ({live.settings.cell}, {live.trainer.steps_done} steps)"
+
+
+def _hand_over(live: LiveRun) -> None:
+    live.pause()
+    st.session_state[HANDOFF_KEY] = (handoff_label(live), live.trainer.checkpoint_bytes())
+    st.session_state[GOTO_STEP_KEY] = True
+
+
+def handoff_button(live: LiveRun) -> None:
+    """Show the current model on the Step-through page (same session): its checkpoint goes along.
+
+    The click is handled in a callback (a callback cannot switch pages, so it leaves a note that the page body
+    acts on): a plain ``if st.button(...)`` would miss clicks on a rerun that happens first.
+    """
+    st.button(
+        "Open in Step through",
+        key="train.handoff",
+        icon=":material/step:",
+        on_click=_hand_over,
+        args=(live,),
+        help="Shows this model, as it is now, on the Step-through page: every gate, state and equation.",
+    )
+    if st.session_state.pop(GOTO_STEP_KEY, False):
+        st.switch_page(STEP_PAGE)

@@ -1,0 +1,60 @@
+"""The live part of every training page: one fragment that trains a bounded chunk and redraws, on its own,
+while a run trains (the rest of the page stays responsive).
+
+Uncapped, the browser asks for a tick every 0.5 s and a tick trains 0.45 s after drawing: 2 refreshes a second,
+~90 % of the time training. Drawn before training, because the browser shows the elements of a fragment run
+that is still going as faded "stale" ones. The small idle gap matters: the browser drops the charts of
+earlier fragment runs only when a run has finished before the next begins (back-to-back runs, e.g. a fragment
+rerunning itself with ``st.rerun(scope="fragment")``, leave hidden copies of every chart piling up). Capped,
+the (short) tick trains before drawing and the browser's timer asks every 0.25-1 s. No thread is used, so
+training stops when the session ends. ``live_tick`` is a plain function: the benchmarks call it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from rnnviz.training.live import LiveRun, Pace
+from rnnviz.ui.training.session import RunSession
+
+#: What a page draws of its run on every refresh: ``draw(run, running)``.
+Draw = Callable[[LiveRun, bool], None]
+
+
+def _tick(live: LiveRun, pace: Pace) -> None:
+    try:
+        live.tick(pace)
+    except RuntimeError as error:  # e.g. out of memory: stop, keep the run, say what to change
+        live.pause()
+        st.error(
+            f"Training stopped: {str(error)[:300]}. Make the model or the batch smaller and press Reset.",
+            icon=":material/error:",
+        )
+
+
+def live_tick(live: LiveRun, pace: Pace, draw: Draw) -> None:
+    """Train one tick (if the run is running) and draw it: capped, training first; uncapped, drawing first."""
+    running = live.running
+    if running and pace.capped:
+        _tick(live, pace)
+    draw(live, running)
+    if running and not pace.capped:
+        _tick(live, pace)
+
+
+def live_section(session: RunSession, pace: Pace, draw: Draw) -> None:
+    """The live view as one fragment that trains a tick and redraws, on its own, while the run trains."""
+
+    @st.fragment(run_every=pace.refresh_seconds if session.is_running() else None)
+    def live_fragment() -> None:
+        live = session.current()
+        if live is None:
+            return
+        was_running = live.running
+        live_tick(live, pace, draw)
+        if was_running and not live.running:  # finished, diverged or stopped on an error in this tick
+            st.rerun(scope="app")  # the buttons and messages outside this fragment change
+
+    live_fragment()

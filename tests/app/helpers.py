@@ -1,0 +1,53 @@
+"""AppTest helpers: run app.py headless on a page, read plotly figures and the errors as a user reads them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Well above AppTest's 3 s default: the first run imports torch and plotly.
+TIMEOUT = 120
+HOME = "app_pages/home.py"
+PAGES = {
+    HOME: "rnnviz: see inside a real recurrent network",
+    "app_pages/step_through.py": "Step through",
+    "app_pages/shapes.py": "Shapes & layouts",
+    "app_pages/train_sine.py": "Train: sin → cos",
+    "app_pages/char_lm.py": "Language model",
+}
+
+
+def open_page(page: str = HOME) -> AppTest:
+    """A fresh session of the whole app (app.py with its navigation) showing ``page``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    if page != HOME:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every plotly figure on the page, as the JSON spec sent to the browser."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A plotly data array as numpy: plotly 6 sends numpy data base64-encoded as {'dtype', 'bdata', 'shape'}."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = [int(n) for n in str(value.get("shape", len(data))).split(",")]
+        return data.reshape(shape)
+    return np.asarray(value)
+
+
+def errors(at: AppTest) -> list[str]:
+    """The st.error texts as the page shows them: messages that may hold what a user typed are markdown-escaped
+    (``rnnviz.ui.common.text.escape_markdown``), so the escaping backslashes are dropped here."""
+    return [e.value.replace("\\", "") for e in at.error]
