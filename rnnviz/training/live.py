@@ -122,6 +122,8 @@ class LiveRun:
         self._live_seconds = 0.0  # wall time between consecutive ticks, pauses excluded
         self._live_steps = 0  # steps trained in ticks that followed a tick
         self._pace: Pace | None = None  # the pace of the latest tick
+        #: Where a page keeps what it drew of this run between refreshes (e.g. figures redrawn once a second).
+        self.page_cache: dict[str, Any] = {}
 
     @property
     def settings(self) -> Any:

@@ -24,8 +24,6 @@ from rnnviz.ui.common.badges import check_badge
 
 #: While training, the model view (trace, evaluation, heatmaps: most of the drawing) is redrawn this often.
 MODEL_VIEW_SECONDS = 1.0
-#: Session key of the model view last drawn.
-VIEW_CACHE_KEY = "train.view_cache"
 #: Below this training speed, say that the page reacts slowly (a tick always trains at least one step).
 SLOW_STEPS_PER_SECOND = 2.0
 
@@ -94,7 +92,6 @@ def live_panel(live: LiveRun, running: bool) -> None:
 class ModelFigures(NamedTuple):
     """The model view drawn once: what ``model_panel`` shows, kept to be shown again without redrawing."""
 
-    live: LiveRun  # the run it belongs to (a new run, even with the same number, is a new object)
     layer: int
     steps_done: int
     built_at: float  # time.perf_counter()
@@ -109,23 +106,19 @@ def model_figures(live: LiveRun, layer: int) -> ModelFigures:
     model = model_view(live.trainer)
     evaluation = evaluation_figure(model)
     heatmaps = heatmap_figures(model, layer)
-    return ModelFigures(
-        live, layer, steps_done, time.perf_counter(), evaluation, model.evaluation.mse, model.trace, heatmaps
-    )
+    return ModelFigures(layer, steps_done, time.perf_counter(), evaluation, model.evaluation.mse, model.trace, heatmaps)
 
 
-def model_panel(live: LiveRun, layer: int, cache: dict | None = None, max_age: float = 0.0) -> ModelFigures:
+def model_panel(live: LiveRun, layer: int, max_age: float = 0.0) -> ModelFigures:
     """The current model: unseen-stretch evaluation and the gate/state heatmaps of ``layer``.
 
-    With a ``cache`` (a dict kept across reruns) the figures are redrawn only when the model changed and the
-    last drawing is at least ``max_age`` seconds old; otherwise the same figures are shown again (cheap).
+    The figures are kept with the run (``live.page_cache``) and redrawn only when the model changed and the last
+    drawing is at least ``max_age`` seconds old; otherwise the same figures are shown again (cheap).
     """
-    shown = cache.get("model") if cache is not None else None
-    stale = shown is None or shown.live is not live or shown.layer != layer
+    shown = live.page_cache.get("model")
+    stale = shown is None or shown.layer != layer
     if stale or (shown.steps_done != live.trainer.steps_done and time.perf_counter() - shown.built_at >= max_age):
-        shown = model_figures(live, layer)
-        if cache is not None:
-            cache["model"] = shown
+        shown = live.page_cache["model"] = model_figures(live, layer)
     left, right = st.columns([2, 1], vertical_alignment="center")
     left.plotly_chart(shown.evaluation, key="train.evaluation")
     right.metric(f"MSE on the unseen stretch (after step {shown.steps_done})", f"{shown.mse:.3g}")
@@ -150,5 +143,4 @@ def draw_sine_run(live: LiveRun, running: bool) -> None:
         st.caption(f"While training, this part is redrawn about every {MODEL_VIEW_SECONDS:g} s.")
     layers = live.settings.num_layers
     layer = st.selectbox("Layer", range(layers), key="train.layer") if layers > 1 else 0
-    cache = st.session_state.setdefault(VIEW_CACHE_KEY, {})
-    model_panel(live, min(layer, layers - 1), cache, MODEL_VIEW_SECONDS if running else 0.0)
+    model_panel(live, min(layer, layers - 1), MODEL_VIEW_SECONDS if running else 0.0)
