@@ -13,6 +13,7 @@ from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, sidebar_model_and_input
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
+from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
 from rnnviz.ui.step.sources import experiment_controls
 from rnnviz.ui.step.traced import cached_cell_loop_check, cached_run_spec, cell_loop_caption, trace_or_last_valid
 
@@ -104,15 +105,16 @@ def step_view(t: int) -> None:
 
 
 time_scrubber("step.t", trace.seq_len, step_view)
+packed_batch_section(trace, layer, direction, int(unit))
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
-step_export_section(
-    trace,
-    experiment,
-    figure_makers={
-        f"{name}_layer{layer}_dir{direction}": lambda name=name: unit_time_heatmap(
-            quantity_values(name), quantity=name, title=f"{name}_t — {where}"
-        )
-        for name in trace.quantity_names
-    },
-)
+length = None if trace.lengths is None else int(trace.lengths[batch_item])
+figure_makers = {
+    f"{name}_layer{layer}_dir{direction}": lambda name=name: unit_time_heatmap(
+        quantity_values(name), quantity=name, title=f"{name}_t — {where}", length=length
+    )
+    for name in trace.quantity_names
+}
+if trace.lengths is not None:
+    figure_makers["packed_batch"] = lambda: packed_batch_figure(trace, layer, direction, int(unit))
+step_export_section(trace, experiment, figure_makers=figure_makers)
