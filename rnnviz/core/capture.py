@@ -32,6 +32,7 @@ from torch.nn.utils.rnn import PackedSequence
 
 from rnnviz.core.notebook import call_table_html
 from rnnviz.core.result import Trace
+from rnnviz.core.size import MAX_TRACE_BYTES
 from rnnviz.core.trace import trace
 
 RECURRENT_MODULES = (nn.RNNBase, nn.RNNCellBase)
@@ -44,8 +45,9 @@ class Call:
     what it got. ``trace`` computes the trace on first use and keeps it.
     """
 
-    def __init__(self, path: str, index: int, module: nn.Module, x: object, hx: object) -> None:
+    def __init__(self, path: str, index: int, module: nn.Module, x: object, hx: object, max_bytes: int) -> None:
         self.path, self.index, self.module, self.x, self.hx = path, index, module, x, hx
+        self._max_bytes = max_bytes
         self._versions = _parameter_versions(module)
         self._trace: Trace | None = None
 
@@ -66,7 +68,7 @@ class Call:
                     "changing the weights, or capture the call again"
                 )
             try:
-                self._trace = trace(self.module, self.x, self.hx)
+                self._trace = trace(self.module, self.x, self.hx, max_bytes=self._max_bytes)
             except (TypeError, ValueError) as error:
                 raise type(error)(f"{where}: {error}") from None
         return self._trace
@@ -91,8 +93,8 @@ class Capture(Mapping[str, list[Call]]):
     Use it as a context manager (``rnnviz.capture(model)``); ``in_order`` lists every call as it happened.
     """
 
-    def __init__(self, model: nn.Module) -> None:
-        self.model = model
+    def __init__(self, model: nn.Module, max_bytes: int = MAX_TRACE_BYTES) -> None:
+        self.model, self.max_bytes = model, max_bytes
         self.modules = {path: m for path, m in model.named_modules() if isinstance(m, RECURRENT_MODULES)}
         self.in_order: list[Call] = []
         self._calls: dict[str, list[Call]] = {path: [] for path in self.modules}
@@ -118,7 +120,7 @@ class Capture(Mapping[str, list[Call]]):
     def _record(self, path: str, module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         x = args[0] if args else kwargs.get("input")
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
-        call = Call(path, len(self._calls[path]), module, _kept(x), _kept(hx))
+        call = Call(path, len(self._calls[path]), module, _kept(x), _kept(hx), self.max_bytes)
         self._calls[path].append(call)
         self.in_order.append(call)
 
@@ -152,9 +154,12 @@ class Capture(Mapping[str, list[Call]]):
         )
 
 
-def capture(model: nn.Module) -> Capture:
-    """Record the calls of every recurrent module in ``model`` while the ``with`` block runs (see the module doc)."""
-    return Capture(model)
+def capture(model: nn.Module, *, max_bytes: int = MAX_TRACE_BYTES) -> Capture:
+    """Record the calls of every recurrent module in ``model`` while the ``with`` block runs (see the module doc).
+
+    ``max_bytes``: a call's trace that would record more is refused before anything is allocated (``trace``).
+    """
+    return Capture(model, max_bytes)
 
 
 def _kept(value: object) -> object:

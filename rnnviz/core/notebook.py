@@ -2,9 +2,9 @@
 ``Trace.to_dataframe`` (every value in long format).
 
 The heatmaps are tiny PNGs written with the standard library (zlib), shown scaled up without smoothing:
-no plotting package is needed. Rows are units, columns are time steps; sigmoid gates use a 0..1 sequential
-scale, everything else a diverging scale centred at 0; grey marks a step without a value (past a packed
-sequence's length, or NaN).
+no plotting package is needed. Rows are units, columns are time steps; grey marks a step without a value
+(past a packed sequence's length, or NaN). The scales follow the app's: 0..1 for sigmoid gates, -1..1 for
+tanh gates, symmetric around 0 up to the largest |value| for the states.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MAX_ROWS, MAX_COLUMNS = 64, 240
 _SEQUENTIAL = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=float)
 _DIVERGING = np.array([[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]], dtype=float)
 _NO_VALUE = np.array([200, 200, 200], dtype=float)
-_SIGMOID = frozenset("ifozr")
+_SIGMOID, _TANH = frozenset("ifozr"), frozenset("gn")
 
 
 def trace_html(trace: Trace) -> str:
@@ -77,6 +77,8 @@ def _heatmap(name: str, values) -> str:
     finite = grid[np.isfinite(grid)]
     if name in _SIGMOID:
         low, high, stops = 0.0, 1.0, _SEQUENTIAL
+    elif name in _TANH:
+        low, high, stops = -1.0, 1.0, _DIVERGING
     else:
         bound = float(np.abs(finite).max()) if finite.size else 1.0
         low, high, stops = -(bound or 1.0), bound or 1.0, _DIVERGING

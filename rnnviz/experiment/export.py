@@ -88,7 +88,9 @@ def reproduce_snippet(experiment: Experiment, checkpoint_name: str = "model.pt")
         "run = build_run(experiment)  # run.module, run.x, run.hx: exactly what the page traced",
         "trace = rnnviz.trace(run.module, run.x, run.hx)",
         "print(trace.check_summary())",
-        'print("output", tuple(trace.output.shape), "h_n", tuple(trace.h_n.shape))',
+        'print("output", tuple(trace.output.shape), "h_n", tuple(trace.h_n.shape))'
+        if experiment.lengths is None
+        else 'print("output: PackedSequence, data", tuple(trace.output.data.shape), "lengths", trace.lengths.tolist())',
         "",
     ]
     return "\n".join(lines)

@@ -135,9 +135,15 @@ def packed_batch_heatmap(
     layout = base_layout(
         title=title + decimation_note(stride, steps),
         x_title="time step t",
-        y_title="sequence (batch item)",
+        y_title="sequence",
         height=max(220, 60 + 28 * batch),
-        yaxis=dict(autorange="reversed", tickvals=rows, ticktext=[f"{b} (length {n})" for b, n in enumerate(lengths)]),
+        margin=dict(l=130),  # room for the "b (length n)" row labels
+        xaxis=dict(range=[-0.5, steps - 0.5]),  # the markers must not widen the plot past the steps
+        yaxis=dict(
+            range=[batch - 0.5, -0.5],  # sequence 0 on top
+            tickvals=rows,
+            ticktext=[f"{b} (length {n})" for b, n in enumerate(lengths)],
+        ),
         plot_bgcolor=NO_VALUE_COLOUR,
         shapes=[past_the_end(int(n), steps, row=b) for b, n in enumerate(lengths) if n < steps],
     )

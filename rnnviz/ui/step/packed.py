@@ -34,7 +34,10 @@ def packed_batch_section(trace: Trace, layer: int, direction: int, unit: int) ->
     st.subheader("The packed batch")
     lengths = ", ".join(map(str, trace.lengths.tolist()))
     end = "t = 0 (where the reverse direction ends)" if direction == 1 else "its own last step, t = length - 1"
+    rows, width = int(trace.lengths.sum()), trace.layer_input(0).shape[-1]
     st.caption(
+        f"The module got a PackedSequence (data ({rows}, {width}), batch_sizes ({trace.seq_len},)) and returned "
+        f"one (data {tuple(trace.output.data.shape)}). "
         f"Lengths {lengths}: the module ran each sequence only over its own steps, so the steps past a "
         f"sequence's length have no values (grey, NaN in the trace and left out of the CSV). Its h_n is its "
         f"state at {end} (◆); the reverse direction starts each sequence from h0 at its own last step."
