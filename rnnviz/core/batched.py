@@ -136,9 +136,11 @@ def batched_direction(
         if weights.w_hr is not None:
             unprojected, h = h, F.linear(h, weights.w_hr)  # W_hr (o * tanh(c_t)), (T, B, P)
     elif kind == "GRU":
-        gates = torch.add(hidden_term, input_term)
-        gates[..., : 2 * hidden].sigmoid_()  # r, z
-        r, z, n = gates.split(hidden, -1)
+        gates = torch.empty_like(input_term)
+        torch.add(
+            hidden_term[..., : 2 * hidden], input_term[..., : 2 * hidden], out=gates[..., : 2 * hidden]
+        ).sigmoid_()
+        r, z, n = gates.split(hidden, -1)  # r, z; n is written next
         torch.mul(hidden_term[..., 2 * hidden :], r, out=n).add_(input_term[..., 2 * hidden :]).tanh_()
         h = torch.sub(h_prev, n).mul_(z).add_(n)  # n + z * (h - n) == (1 - z) * n + z * h_{t-1}
     else:

@@ -95,6 +95,7 @@ def _gate_equation(site: _Site, name: str) -> Equation:
 def equations(trace: Trace, *, t: int, unit: int, layer: int = 0, direction: int = 0, batch: int = 0) -> list[Equation]:
     """The equations of ``trace``'s cell for unit ``unit`` at input position ``t``, evaluated.
 
+    A step past a packed sequence's length is not part of the run: one line says so instead.
     Raises IndexError when t, unit, layer, direction or batch is outside the trace.
     """
     geo = trace.geometry
@@ -104,6 +105,16 @@ def equations(trace: Trace, *, t: int, unit: int, layer: int = 0, direction: int
         )
     site = _Site(trace, layer, direction, t, batch, unit)
     trace.record(layer, direction)  # validates layer/direction
+    if trace.lengths is not None and t >= int(trace.lengths[batch]):
+        length = int(trace.lengths[batch])
+        return [
+            Equation(
+                "h",
+                rf"\text{{batch item {batch} has no step }} t = {t}",
+                rf"\text{{its packed sequence has length {length}: steps }} t = 0 \ldots {length - 1}",
+                float("nan"),
+            )
+        ]
     if trace.kind == "LSTM":
         return _lstm(site)
     if trace.kind == "GRU":

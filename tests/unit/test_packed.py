@@ -22,6 +22,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 import rnnviz
 from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, build_run, intervene
+from rnnviz.core.equations import equations
 from rnnviz.core.trace import trace_sequential
 from rnnviz.experiment import traced_run
 from rnnviz.experiment.export import reproduce_snippet, trace_csv, trace_npz, trace_value_count
@@ -214,3 +215,13 @@ def test_an_experiment_refuses_lengths_it_cannot_pack(lengths, words) -> None:
     experiment = Experiment(ModelSpec(), InputSpec(seq_len=8, batch=3), lengths=lengths)
     with pytest.raises(ValueError, match=words):
         build_run(experiment)
+
+
+def test_the_equations_of_a_step_past_a_length_say_there_is_none() -> None:
+    module, x = _bidirectional_lstm()
+    tr = rnnviz.trace(module, pack_padded_sequence(x, [2, 6, 1, 4], batch_first=True, enforce_sorted=False))
+    (line,) = equations(tr, t=3, unit=0, batch=0)
+    assert "batch item 0 has no step" in line.symbolic and "length 2" in line.evaluated
+    evaluated = equations(tr, t=1, unit=0, batch=0, layer=1, direction=1)
+    assert [e.name for e in evaluated] == ["i", "f", "g", "o", "c", "h"]
+    assert evaluated[-1].value == pytest.approx(tr.state("h", 1, 1)[1, 0, 0].item())
