@@ -149,6 +149,7 @@ export default function stepViewer({ parentElement, data, setStateValue }) {
       view.sync();
     };
     view.start = () => {
+      clearTimeout(view.syncTimer); // the step goes to the server when playing pauses, not while it plays
       if (view.t >= view.data.steps - 1) view.show(0, false);
       view.playing = true;
       view.play.textContent = "\u23F8 Pause";
