@@ -1,21 +1,22 @@
-"""Step through: watch a real LSTM/GRU/RNN compute, one time step at a time, with the equations in numbers."""
+"""Step through: watch a real LSTM/GRU/RNN compute, one time step at a time, with the equations in numbers.
+
+The per-step view (cell diagram, equations, step markers) runs in the browser (``rnnviz.ui.step.viewer``):
+scrubbing and Play need no server; a trace too large for that is drawn on the server instead."""
 
 import streamlit as st
 
-from rnnviz.core.equations import equations, step_shapes
 from rnnviz.core.spec import torch_constructor
-from rnnviz.figures import sequence_lines, unit_time_heatmap
-from rnnviz.figures.cell_diagram import cell_diagram_svg
-from rnnviz.figures.cell_values import cell_note, cell_values, cell_vectors, trace_limits
 from rnnviz.shapes.table import shape_table
 from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.playback import time_scrubber
-from rnnviz.ui.common.sidebar import index_picker, sidebar_model_and_input
+from rnnviz.ui.common.sidebar import index_picker, shared_control, sidebar_model_and_input
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
 from rnnviz.ui.step.sources import experiment_controls
 from rnnviz.ui.step.traced import cached_cell_loop_check, cached_run_spec, cell_loop_caption, trace_or_last_valid
+from rnnviz.ui.step.view import Slice, chart_keys, quantity_charts, server_step_view, shapes_expander
+from rnnviz.ui.step.viewer import STEP_KEY, cached_view_data, remember_step, remembered_step, step_viewer
 
 st.title("Step through")
 st.write(
@@ -43,78 +44,42 @@ st.caption(
     )
 )
 
-pick = st.columns(4)
-layer = index_picker(pick[0], "Layer", geometry.num_layers, "step.layer")
-direction = index_picker(pick[1], "Direction", geometry.num_directions, "step.direction", ("forward", "reverse"))
-batch_item = index_picker(pick[2], "Batch item", trace.batch_size, "step.batch")
-unit = pick[3].number_input("Unit k (for the equations)", 0, geometry.hidden_size - 1, 0, key="step.unit")
-where = f"layer {layer}, {('forward', 'reverse')[direction]}, batch item {batch_item}"
-
-
-def quantity_values(name: str):
-    """(T, units) values of a gate or state at the chosen layer, direction and batch item."""
-    return trace.values(name, layer, direction)[:, batch_item].numpy()
-
-
-def step_view(t: int) -> None:
-    diagram_column, equation_column = st.columns(2)
-    with diagram_column:
-        all_units = st.toggle("Show every unit as bars", key="step.all_units")
-        svg = cell_diagram_svg(
-            trace.kind,
-            {} if all_units else cell_values(trace, t, int(unit), layer, direction, batch_item),
-            unit=None if all_units else int(unit),
-            t=t,
-            vectors=cell_vectors(trace, t, layer, direction, batch_item) if all_units else None,
-            limits=trace_limits(trace, layer, direction, batch_item),
-            note=cell_note(trace, layer),
-            reverse=direction == 1,
-        )
-        st.image(svg, caption=f"The {trace.geometry.name} cell at t = {t}, {where}")
-        with st.expander(f"Shapes at step t = {t}"):
-            shapes = step_shapes(trace, layer)
-            st.dataframe(
-                {"quantity": [name for name, _ in shapes], "shape": [str(shape) for _, shape in shapes]},
-                hide_index=True,
-            )
-    with equation_column:
-        st.markdown(f"**Equations for unit {unit} at t = {t}** ({where})")
-        for line in equations(trace, t=t, unit=int(unit), layer=layer, direction=direction, batch=batch_item):
-            st.latex(line.symbolic)
-            st.latex(line.evaluated)
-    names = trace.quantity_names
-    columns = st.columns(2)
-    for index, name in enumerate(names):
-        fig = unit_time_heatmap(quantity_values(name), quantity=name, title=f"{name}_t — {where}", current_step=t)
-        columns[index % 2].plotly_chart(fig, key=f"step.heatmap.{name}")
-    x = trace.layer_input(layer)[:, batch_item].numpy()  # (T, I_layer)
-    out = trace.state("h", layer, direction)[:, batch_item].numpy()  # (T, P)
-    line_columns = st.columns(2)
-    line_columns[0].plotly_chart(
-        sequence_lines(
-            {f"x[{j}]": x[:, j] for j in range(x.shape[1])}, title=f"input of {where}", y_title="x_t", current_step=t
-        ),
-        key="step.lines.x",
+pick = st.columns([1, 1, 1, 1.3, 1.6], vertical_alignment="bottom")
+layer = index_picker(pick[0], "Layer", geometry.num_layers, "step.layer", param="layer")
+names = ("forward", "reverse")
+direction = index_picker(pick[1], "Direction", geometry.num_directions, "step.direction", names, param="direction")
+batch_item = index_picker(pick[2], "Batch item", trace.batch_size, "step.batch", param="batch_item")
+last_unit = geometry.hidden_size - 1
+unit = int(
+    shared_control(
+        pick[3].number_input, "Unit k (for the equations)", "step.unit", 0, low=0, high=last_unit, param="unit"
     )
-    line_columns[1].plotly_chart(
-        sequence_lines(
-            {f"h[{j}]": out[:, j] for j in range(out.shape[1])}, title=f"h_t — {where}", y_title="h_t", current_step=t
-        ),
-        key="step.lines.h",
+)
+all_units = pick[4].toggle("Show every unit as bars", key="step.all_units")
+view = Slice(trace, layer, direction, batch_item, unit)
+t = remembered_step(trace.seq_len)
+data = cached_view_data(experiment, unit, layer, direction, batch_item, all_units)
+if data is not None:
+    t = remember_step(step_viewer(data, t=t, markers=chart_keys(trace)))
+    shapes_expander(trace, layer, "Shapes at every step t")
+    quantity_charts(view)
+else:
+    st.info(
+        "This trace is too large to send to the browser, so the step view is drawn on the server (each step is a "
+        "round trip). For instant scrubbing, lower the sequence length, the hidden size or the layers, or turn "
+        "off the bars of every unit.",
+        icon=":material/dns:",
     )
+    draw = lambda step: server_step_view(view, step, all_units)  # noqa: E731
+    t = remember_step(time_scrubber(STEP_KEY, trace.seq_len, draw, start=t))
 
-
-time_scrubber("step.t", trace.seq_len, step_view)
-packed_batch_section(trace, layer, direction, int(unit))
+packed_batch_section(trace, layer, direction, unit)
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
-length = None if trace.lengths is None else int(trace.lengths[batch_item])
 figure_makers = {
-    f"{name}_layer{layer}_dir{direction}": lambda name=name: unit_time_heatmap(
-        quantity_values(name), quantity=name, title=f"{name}_t — {where}", length=length
-    )
+    f"{name}_layer{layer}_dir{direction}": lambda name=name: view.heatmap(name, current_step=t)
     for name in trace.quantity_names
 }
 if trace.lengths is not None:
-    figure_makers["packed_batch"] = lambda: packed_batch_figure(trace, layer, direction, int(unit))
+    figure_makers["packed_batch"] = lambda: packed_batch_figure(trace, layer, direction, unit)
 step_export_section(trace, experiment, figure_makers=figure_makers)

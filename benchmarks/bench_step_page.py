@@ -1,25 +1,32 @@
-"""Server-side cost of the Step-through page: warm rerun time after moving the time slider, and figure JSON.
+"""Server-side cost of the Step-through page, measured with AppTest (the script run only, no browser).
 
-Targets: at the default configuration (LSTM, hidden 16, seq 40, batch 1) a rerun
-after moving the time slider takes <= 150 ms and sends <= 300 KB of figure JSON; at hidden 256, seq 1000,
-3 layers, bidirectional a rerun takes <= 1 s. Measured with AppTest (the script run only, no browser).
+* the browser viewer's data: its size and the time to prepare it (once per selection: scrubbing and Play
+  then need no server), at the default configuration (LSTM, hidden 16, seq 40, batch 1) and the big one
+  (LSTM, hidden 256, seq 1000, 3 layers, bidirectional; with every unit as bars too);
+* the server-drawn view (what a trace too large for the browser gets): a rerun after moving its time slider.
+  Target: <= 150 ms at the default configuration, <= 1 s at the big one.
 
-Run: ``.venv/bin/python benchmarks/bench_step_page.py [--repeats N]``
+``benchmarks/bench_browser_scrub.py`` measures what a person feels in chromium.
+
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_step_page.py [--repeats N]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.figures import step_view
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {
     "default (LSTM, hidden 16, seq 40, batch 1)": {},
-    "large (LSTM, hidden 256, seq 1000, 3 layers, bidirectional)": {
+    "big (LSTM, hidden 256, seq 1000, 3 layers, bidirectional)": {
         "hidden_size": 256,
         "seq_len": 1000,
         "num_layers": 3,
@@ -30,7 +37,6 @@ CONFIGS = {
 
 def open_step_page(settings: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.run()
     at.switch_page("app_pages/step_through.py")
     at.run()
     for key, value in settings.items():
@@ -40,15 +46,28 @@ def open_step_page(settings: dict) -> AppTest:
     return at
 
 
-def figure_bytes(at: AppTest) -> int:
-    return sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+def viewer_data(at: AppTest) -> str:
+    return next(e.proto.json for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
+    limit = step_view.MAX_PAYLOAD_BYTES
     for name, settings in CONFIGS.items():
+        at = open_step_page(settings)
+        for all_units in (False, True):
+            start = time.perf_counter()
+            at.toggle(key="step.all_units").set_value(all_units).run()  # a new selection: the data is prepared
+            seconds = time.perf_counter() - start
+            data = json.loads(viewer_data(at))
+            kind = "every unit as bars" if all_units else "one unit"
+            print(
+                f"{name}, {kind}: browser data {len(viewer_data(at)) / 1e6:.2f} MB (limit {limit / 1e6:.0f} MB), "
+                f"bars every {data['bars_stride']} step(s), page run with its preparation {seconds * 1e3:.0f} ms"
+            )
+        step_view.MAX_PAYLOAD_BYTES = 0  # every trace drawn on the server
         at = open_step_page(settings)
         last = at.slider(key="step.t").max
         times = []
@@ -56,12 +75,10 @@ def main() -> None:
             start = time.perf_counter()
             at.slider(key="step.t").set_value((repeat * 7) % (last + 1)).run()
             times.append(time.perf_counter() - start)
+        step_view.MAX_PAYLOAD_BYTES = limit
         assert not at.exception
         median_ms = statistics.median(times[1:]) * 1e3  # the first rerun warms caches
-        print(
-            f"{name}: time-slider rerun median {median_ms:.0f} ms over {args.repeats} runs, "
-            f"figure JSON {figure_bytes(at) / 1024:.0f} KB in {len(at.get('plotly_chart'))} figures"
-        )
+        print(f"{name}, server-drawn view: time-slider rerun median {median_ms:.0f} ms over {args.repeats} runs")
 
 
 if __name__ == "__main__":

@@ -1,120 +1,109 @@
-"""The cell's equations as LaTeX, then evaluated for one unit at one step with the traced numbers.
+"""The cell's equations, symbolic and evaluated for one unit with the traced numbers, at every step at once.
 
-Every number comes from the trace: the dot products are taken with the weight snapshot the trace was
-computed with and the input/previous state it recorded, and each result is the traced value itself, so
+``equation_series(trace, unit=k, ...)`` gives each line of the cell (LSTM i, f, g, o, c, h; GRU r, z, n, h;
+RNN h) as a template and, for every number in it, that number at every step t already formatted (``slots``,
+T strings each): the step-through page fills the template for the step on screen, in the browser (HTML) or on
+the server (LaTeX, ``equations(trace, t=...)``). Both show the very same strings.
+
+Every number comes from the trace: the dot products are taken with the weight snapshot the trace was computed
+with and the input/previous state it recorded (in float64), and each result is the traced value itself, so
 what the page prints agrees with every heatmap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import torch
+
+from rnnviz.core.equation_notation import (
+    ACTIVATIONS,
+    CDOT,
+    EQ,
+    GATE_ACTIVATION,
+    ODOT,
+    PLUS,
+    Equation,
+    EquationSeries,
+    Sym,
+    factor,
+    formatted,
+    line,
+    signed,
+    text,
+    two_lines,
+    var,
+)
 from rnnviz.core.trace import Trace
 
-_GATE_ACTIVATION = {"i": r"\sigma", "f": r"\sigma", "o": r"\sigma", "g": r"\tanh", "r": r"\sigma", "z": r"\sigma"}
-
 
 @dataclass(frozen=True)
-class Equation:
-    """One line of the cell: its symbolic form, the same with numbers, and the traced result."""
-
-    name: str  # 'i', 'f', 'c', 'h', ...
-    symbolic: str  # LaTeX, e.g. f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})
-    evaluated: str  # LaTeX with the numbers in, ending in "= <value>"
-    value: float
-
-
-def fmt(value: float) -> str:
-    """A number for an equation: 4 decimals, or scientific when tiny or huge."""
-    if value != value or abs(value) == float("inf"):
-        return r"\text{" + str(value) + "}"
-    return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e5 else f"{value:.3e}"
-
-
-def factor(value: float) -> str:
-    """A number as a factor of a product: negative values in parentheses, as in 0.5 · (-0.2)."""
-    return f"({fmt(value)})" if value < 0 else fmt(value)
-
-
-def two_lines(left: str, first: str, second: str) -> str:
-    """``left = first`` and, aligned beneath it, ``= second``: keeps long evaluated equations narrow."""
-    return rf"\begin{{aligned}}{left} &= {first} \\ &= {second}\end{{aligned}}"
-
-
-def _sum(terms: list[float]) -> str:
-    """'a + b - c' with signs folded in, so no '+ -0.2'."""
-    text = fmt(terms[0])
-    for term in terms[1:]:
-        text += (" - " if term < 0 else " + ") + fmt(abs(term))
-    return text
-
-
-@dataclass(frozen=True)
-class _Site:
-    """Where an equation is evaluated: layer, direction, step t, batch item b, unit k."""
+class _Slice:
+    """Where the equations are evaluated: a layer, direction and batch item of a trace, and unit k."""
 
     trace: Trace
     layer: int
     direction: int
-    t: int
     b: int
     k: int
 
-    def gate(self, name: str) -> float:
-        return float(self.trace.gate(name, self.layer, self.direction)[self.t, self.b, self.k])
+    def gate(self, name: str) -> np.ndarray:
+        return self.trace.gate(name, self.layer, self.direction)[:, self.b, self.k].double().numpy()
 
-    def state(self, name: str) -> float:
-        return float(self.trace.state(name, self.layer, self.direction)[self.t, self.b, self.k])
+    def state(self, name: str) -> np.ndarray:
+        return self.trace.state(name, self.layer, self.direction)[:, self.b, self.k].double().numpy()
 
-    def previous(self, name: str) -> float:
-        return float(self.trace.previous_state(name, self.layer, self.direction)[self.t, self.b, self.k])
+    def previous(self, name: str) -> np.ndarray:
+        return self.trace.previous_state(name, self.layer, self.direction)[:, self.b, self.k].double().numpy()
 
-    def parts(self, block: str) -> tuple[float, float, float, float]:
-        """(W_i·[k] x_t, b_i·[k], W_h·[k] h_{t-1}, b_h·[k]) for gate block ``block`` (biases 0 without bias)."""
+    def preactivation(self, name: str) -> np.ndarray:
+        return self.trace.preactivation(name, self.layer, self.direction)[:, self.b, self.k].double().numpy()
+
+    def parts(self, block: str) -> tuple[np.ndarray, ...]:
+        """(W_i·[k] x_t, b_i·[k], W_h·[k] h_{t-1}, b_h·[k]) at every step, (T,) each, for gate block ``block``
+        (biases 0 without bias)."""
         rec = self.trace.record(self.layer, self.direction)
         names = self.trace.gate_names or ("h",)
         row = names.index(block) * self.trace.geometry.hidden_size + self.k
         w = rec.weights
-        x_t = self.trace.layer_input(self.layer)[self.t, self.b].double()
-        h_prev = self.trace.previous_state("h", self.layer, self.direction)[self.t, self.b].double()
-        bias_i = 0.0 if w.b_ih is None else float(w.b_ih[row])
-        bias_h = 0.0 if w.b_hh is None else float(w.b_hh[row])
-        return float(w.w_ih[row].double() @ x_t), bias_i, float(w.w_hh[row].double() @ h_prev), bias_h
+        x = self.trace.layer_input(self.layer)[:, self.b].double()  # (T, I_layer)
+        h_prev = self.trace.previous_state("h", self.layer, self.direction)[:, self.b].double()  # (T, P)
+        steps = x.shape[0]
+        bias_i = torch.zeros(steps, dtype=torch.float64) + (0.0 if w.b_ih is None else float(w.b_ih[row]))
+        bias_h = torch.zeros(steps, dtype=torch.float64) + (0.0 if w.b_hh is None else float(w.b_hh[row]))
+        wx, wh = x @ w.w_ih[row].double(), h_prev @ w.w_hh[row].double()
+        return wx.numpy(), bias_i.numpy(), wh.numpy(), bias_h.numpy()
 
 
-def _gate_equation(site: _Site, name: str) -> Equation:
-    act = _GATE_ACTIVATION[name]
-    symbolic = f"{name}_t = {act}(W_{{i{name}}} x_t + b_{{i{name}}} + W_{{h{name}}} h_{{t-1}} + b_{{h{name}}})"
-    parts = list(site.parts(name))
-    pre = float(site.trace.preactivation(name, site.layer, site.direction)[site.t, site.b, site.k])
-    value = site.gate(name)
-    evaluated = two_lines(f"{name}_t[{site.k}]", f"{act}({_sum(parts)})", f"{act}({fmt(pre)}) = {fmt(value)}")
-    return Equation(name, symbolic, evaluated, value)
+def _sum_slots(terms: Sequence[np.ndarray]) -> list[tuple[str, ...]]:
+    return [formatted(terms[0]), *(signed(term) for term in terms[1:])]
 
 
-def equations(trace: Trace, *, t: int, unit: int, layer: int = 0, direction: int = 0, batch: int = 0) -> list[Equation]:
-    """The equations of ``trace``'s cell for unit ``unit`` at input position ``t``, evaluated.
+def _gateline(site: _Slice, name: str, first_slot: int = 0) -> EquationSeries:
+    act = ACTIVATIONS[GATE_ACTIVATION[name]]
+    symbolic = [var(name, "t"), EQ, act, text("("), var("W", f"i{name}"), text(" "), var("x", "t"), PLUS]
+    symbolic += [var("b", f"i{name}"), PLUS, var("W", f"h{name}"), text(" "), var("h", "t-1"), PLUS]
+    symbolic += [var("b", f"h{name}"), text(")")]
+    left = (f"{name}_t[{site.k}]", f"<var>{name}</var><sub>t</sub>[{site.k}]")
+    evaluated = two_lines(left, [act, text("("), 0, 1, 2, 3, text(")")], [act, text("("), 4, text(") = "), 5])
+    slots = [*_sum_slots(site.parts(name)), formatted(site.preactivation(name)), formatted(site.gate(name))]
+    return line(name, symbolic, evaluated, slots, site.gate(name))
 
-    A step past a packed sequence's length is not part of the run: one line says so instead.
-    Raises IndexError when t, unit, layer, direction or batch is outside the trace.
+
+def equation_series(
+    trace: Trace, *, unit: int, layer: int = 0, direction: int = 0, batch: int = 0
+) -> list[EquationSeries]:
+    """Every line of ``trace``'s cell for unit ``unit`` at every step (see the module docstring).
+
+    Raises IndexError when unit, layer, direction or batch is outside the trace.
     """
     geo = trace.geometry
-    if not (0 <= t < trace.seq_len and 0 <= batch < trace.batch_size and 0 <= unit < geo.hidden_size):
-        raise IndexError(
-            f"need 0 <= t < {trace.seq_len}, 0 <= unit < {geo.hidden_size}, 0 <= batch < {trace.batch_size}"
-        )
-    site = _Site(trace, layer, direction, t, batch, unit)
+    if not (0 <= batch < trace.batch_size and 0 <= unit < geo.hidden_size):
+        raise IndexError(f"need 0 <= unit < {geo.hidden_size}, 0 <= batch < {trace.batch_size}")
     trace.record(layer, direction)  # validates layer/direction
-    if trace.lengths is not None and t >= int(trace.lengths[batch]):
-        length = int(trace.lengths[batch])
-        return [
-            Equation(
-                "h",
-                rf"\text{{batch item {batch} has no step }} t = {t}",
-                rf"\text{{its packed sequence has length {length}: steps }} t = 0 \ldots {length - 1}",
-                float("nan"),
-            )
-        ]
+    site = _Slice(trace, layer, direction, batch, unit)
     if trace.kind == "LSTM":
         return _lstm(site)
     if trace.kind == "GRU":
@@ -122,83 +111,120 @@ def equations(trace: Trace, *, t: int, unit: int, layer: int = 0, direction: int
     return _rnn(site)
 
 
-def _lstm(site: _Site) -> list[Equation]:
-    lines = [_gate_equation(site, name) for name in ("i", "f", "g", "o")]
-    i, f, g, o = (line.value for line in lines)
+def equations(trace: Trace, *, t: int, unit: int, layer: int = 0, direction: int = 0, batch: int = 0) -> list[Equation]:
+    """The equations of ``trace``'s cell for unit ``unit`` at input position ``t``, evaluated (LaTeX).
+
+    Raises IndexError when t, unit, layer, direction or batch is outside the trace.
+    """
+    if not 0 <= t < trace.seq_len:
+        raise IndexError(f"need 0 <= t < {trace.seq_len}")
+    return [line.at(t) for line in equation_series(trace, unit=unit, layer=layer, direction=direction, batch=batch)]
+
+
+def _left(site: _Slice, name: str, html_name: str | None = None) -> Sym:
+    html_name = html_name or name
+    return f"{name}_t[{site.k}]", f"<var>{html_name}</var><sub>t</sub>[{site.k}]"
+
+
+def _lstm(site: _Slice) -> list[EquationSeries]:
+    lines = [_gateline(site, name) for name in ("i", "f", "g", "o")]
+    i, f, g, o = (line.values for line in lines)
     c_prev, c = site.previous("c"), site.state("c")
     lines.append(
-        Equation(
+        line(
             "c",
-            r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
-            two_lines(f"c_t[{site.k}]", rf"{fmt(f)} \cdot {factor(c_prev)} + {fmt(i)} \cdot {factor(g)}", fmt(c)),
+            [
+                var("c", "t"),
+                EQ,
+                var("f", "t"),
+                ODOT,
+                var("c", "t-1"),
+                PLUS,
+                var("i", "t"),
+                ODOT,
+                var("g", "t"),
+            ],
+            two_lines(_left(site, "c"), [0, CDOT, 1, PLUS, 2, CDOT, 3], [4]),
+            [formatted(f), formatted(c_prev, factor), formatted(i), formatted(g, factor), formatted(c)],
             c,
         )
     )
-    k = site.k
+    tanh = ACTIVATIONS["tanh"]
     if site.trace.geometry.proj_size:
-        m = float(site.trace.state("h_unprojected", site.layer, site.direction)[site.t, site.b, k])
+        m = site.state("h_unprojected")
         lines.append(
-            Equation(
+            line(
                 "h_unprojected",
-                r"m_t = o_t \odot \tanh(c_t)",
-                rf"m_t[{k}] = {fmt(o)} \cdot \tanh({fmt(c)}) = {fmt(m)}",
+                [var("m", "t"), EQ, var("o", "t"), ODOT, tanh, text("("), var("c", "t"), text(")")],
+                [_left(site, "m"), EQ, 0, CDOT, tanh, text("("), 1, text(") = "), 2],
+                [formatted(o), formatted(c), formatted(m)],
                 m,
             )
         )
-        if k < site.trace.geometry.proj_size:
+        if site.k < site.trace.geometry.proj_size:
             h = site.state("h")
-            lines.append(Equation("h", r"h_t = W_{hr} m_t", rf"h_t[{k}] = W_{{hr}}[{k}] \cdot m_t = {fmt(h)}", h))
+            w_hr = (rf"W_{{hr}}[{site.k}] \cdot m_t", f"<var>W</var><sub>hr</sub>[{site.k}] · <var>m</var><sub>t</sub>")
+            symbolic = [var("h", "t"), EQ, var("W", "hr"), text(" "), var("m", "t")]
+            lines.append(line("h", symbolic, [_left(site, "h"), EQ, w_hr, EQ, 0], [formatted(h)], h))
         return lines
     h = site.state("h")
     lines.append(
-        Equation("h", r"h_t = o_t \odot \tanh(c_t)", rf"h_t[{k}] = {fmt(o)} \cdot \tanh({fmt(c)}) = {fmt(h)}", h)
+        line(
+            "h",
+            [var("h", "t"), EQ, var("o", "t"), ODOT, tanh, text("("), var("c", "t"), text(")")],
+            [_left(site, "h"), EQ, 0, CDOT, tanh, text("("), 1, text(") = "), 2],
+            [formatted(o), formatted(c), formatted(h)],
+            h,
+        )
     )
     return lines
 
 
-def _gru(site: _Site) -> list[Equation]:
-    lines = [_gate_equation(site, name) for name in ("r", "z")]
-    r, z = lines[0].value, lines[1].value
+def _gru(site: _Slice) -> list[EquationSeries]:
+    lines = [_gateline(site, name) for name in ("r", "z")]
+    r, z = lines[0].values, lines[1].values
     wx, bi, wh, bh = site.parts("n")
-    n = site.gate("n")
-    pre = float(site.trace.preactivation("n", site.layer, site.direction)[site.t, site.b, site.k])
+    n, pre = site.gate("n"), site.preactivation("n")
+    tanh = ACTIVATIONS["tanh"]
+    symbolic = [var("n", "t"), EQ, tanh, text("("), var("W", "in"), text(" "), var("x", "t"), PLUS]
+    symbolic += [var("b", "in"), PLUS, var("r", "t"), ODOT, text("("), var("W", "hn"), text(" ")]
+    symbolic += [var("h", "t-1"), PLUS, var("b", "hn"), text("))")]
+    first = [tanh, text("("), 0, 1, PLUS, 2, CDOT, text("("), 3, 4, text("))")]
     lines.append(
-        Equation(
+        line(
             "n",
-            r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
-            two_lines(
-                f"n_t[{site.k}]",
-                rf"\tanh({_sum([wx, bi])} + {fmt(r)} \cdot ({_sum([wh, bh])}))",
-                rf"\tanh({fmt(pre)}) = {fmt(n)}",
-            ),
+            symbolic,
+            two_lines(_left(site, "n"), first, [tanh, text("("), 5, text(") = "), 6]),
+            [*_sum_slots([wx, bi]), formatted(r), *_sum_slots([wh, bh]), formatted(pre), formatted(n)],
             n,
         )
     )
     h_prev, h = site.previous("h"), site.state("h")
+    one_minus = text("(1 - ", "(1 − ")
     lines.append(
-        Equation(
+        line(
             "h",
-            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
-            two_lines(f"h_t[{site.k}]", rf"(1 - {fmt(z)}) \cdot {factor(n)} + {fmt(z)} \cdot {factor(h_prev)}", fmt(h)),
+            [var("h", "t"), EQ, one_minus, var("z", "t"), text(")"), ODOT, var("n", "t"), PLUS]
+            + [var("z", "t"), ODOT, var("h", "t-1")],
+            two_lines(_left(site, "h"), [one_minus, 0, text(")"), CDOT, 1, PLUS, 2, CDOT, 3], [4]),
+            [formatted(z), formatted(n, factor), formatted(z), formatted(h_prev, factor), formatted(h)],
             h,
         )
     )
     return lines
 
 
-def _rnn(site: _Site) -> list[Equation]:
-    act = r"\tanh" if site.trace.kind == "RNN_TANH" else r"\mathrm{relu}"
-    parts = list(site.parts("h"))
-    pre = float(site.trace.preactivation("h", site.layer, site.direction)[site.t, site.b, site.k])
+def _rnn(site: _Slice) -> list[EquationSeries]:
+    act = ACTIVATIONS["tanh" if site.trace.kind == "RNN_TANH" else "relu"]
     h = site.state("h")
-    return [
-        Equation(
-            "h",
-            rf"h_t = {act}(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})",
-            two_lines(f"h_t[{site.k}]", f"{act}({_sum(parts)})", f"{act}({fmt(pre)}) = {fmt(h)}"),
-            h,
-        )
-    ]
+    symbolic = [var("h", "t"), EQ, act, text("("), var("W", "ih"), text(" "), var("x", "t"), PLUS]
+    symbolic += [var("b", "ih"), PLUS, var("W", "hh"), text(" "), var("h", "t-1"), PLUS, var("b", "hh")]
+    symbolic += [text(")")]
+    evaluated = two_lines(
+        _left(site, "h"), [act, text("("), 0, 1, 2, 3, text(")")], [act, text("("), 4, text(") = "), 5]
+    )
+    slots = [*_sum_slots(site.parts("h")), formatted(site.preactivation("h")), formatted(h)]
+    return [line("h", symbolic, evaluated, slots, h)]
 
 
 def step_shapes(trace: Trace, layer: int = 0) -> list[tuple[str, tuple[int, ...]]]:

@@ -101,20 +101,27 @@ def value_colour(quantity: str, value: float, limit: float = 1.0) -> str:
     if not math.isfinite(value):
         return MISSING_FILL
     if quantity in SIGMOID_QUANTITIES:
-        return _sample(SEQUENTIAL_SCALE, value)
-    return _sample(DIVERGING_SCALE, 0.5 + 0.5 * value / limit)
+        return sample_scale(SEQUENTIAL_SCALE, value)
+    return sample_scale(DIVERGING_SCALE, 0.5 + 0.5 * value / limit)
 
 
-@lru_cache(maxsize=1024)
-def _sample_cached(scale: str, position: float) -> str:
-    return sample_colorscale(get_colorscale(scale), [position])[0]
+@lru_cache(maxsize=4)
+def _colour_scale(scale: str) -> list:
+    return get_colorscale(scale)
 
 
-def _sample(scale: str, position: float) -> str:
-    return _sample_cached(scale, round(min(1.0, max(0.0, position)), 3))
+def sample_positions(scale: str, positions: list[float]) -> list[str]:
+    """The colours of ``scale`` at ``positions`` (0..1), each rounded to 3 decimals (1001 possible colours)."""
+    return sample_colorscale(_colour_scale(scale), [round(min(1.0, max(0.0, p)), 3) for p in positions])
 
 
-def _ink(fill: str) -> str:
+@lru_cache(maxsize=2048)
+def sample_scale(scale: str, position: float) -> str:
+    """The colour of ``scale`` at ``position`` (0..1), rounded to 3 decimals."""
+    return sample_positions(scale, [position])[0]
+
+
+def ink_for(fill: str) -> str:
     """Black or white text, whichever reads better on ``fill`` ('rgb(r, g, b)' or '#rrggbb')."""
     if fill.startswith("#"):
         rgb = [int(fill[k : k + 2], 16) for k in (1, 3, 5)]
@@ -129,7 +136,8 @@ def _as_arrays(arrays: Mapping[str, object]) -> dict[str, np.ndarray]:
     return {q: np.atleast_1d(np.asarray(a, dtype=float)) for q, a in arrays.items()}
 
 
-def _label(quantity: str) -> str:
+def symbol_of(quantity: str) -> str:
+    """The card's symbol: 'x_t', 'h_{t-1}', 'f_t', ..."""
     return SYMBOLS.get(quantity, f"{quantity}_t")
 
 
@@ -161,7 +169,7 @@ def cell_diagram_svg(
     scales = scale_limits(kind, arrays, limits)
     step = "t+1" if reverse else "t-1"
     for quantity in QUANTITIES[kind]:
-        symbol = _label(quantity).replace("t-1", step)
+        symbol = symbol_of(quantity).replace("t-1", step)
         meaning = H_MEANINGS[kind] if quantity == "h" else MEANINGS[quantity]
         meaning = meaning.replace("t-1", step)
         group, box, text = by_id[f"q-{quantity}"], by_id[f"box-{quantity}"], by_id[f"val-{quantity}"]
@@ -181,7 +189,7 @@ def cell_diagram_svg(
             fill = value_colour(quantity, value, limit)
             box.set("fill", fill)
             text.text = format_value(value)
-            text.set("fill", _ink(fill))
+            text.set("fill", ink_for(fill))
             if len(text.text) > 7:
                 text.set("font-size", "12" if len(text.text) <= 9 else "10.5")
             index = feature if quantity == "x" else unit

@@ -1,6 +1,6 @@
-"""What the cell diagram shows at step t, read from a ``Trace``: one unit's values (``cell_values``), every
-unit's vectors (``cell_vectors``), fixed colour bounds for the whole sequence (``trace_limits``) and what the
-caption must add (``cell_note``). ``rnnviz.figures.cell_diagram.cell_diagram_svg`` draws them."""
+"""What the cell diagram shows, read from a ``Trace``: every quantity at every step (``cell_series``), at one
+step (``cell_vectors``), one unit's values (``cell_values``), fixed colour bounds for the whole sequence
+(``trace_limits``) and what the caption must add (``cell_note``). ``cell_diagram.cell_diagram_svg`` draws them."""
 
 from __future__ import annotations
 
@@ -22,23 +22,32 @@ def cell_note(trace: Trace, layer: int = 0, feature: int = 0) -> str:
     return "; ".join(notes)
 
 
+def cell_series(trace: Trace, layer: int = 0, direction: int = 0, batch: int = 0) -> dict[str, np.ndarray]:
+    """Every quantity of the diagram at every step, float64: gates/c (T, H), h_prev (T, P or H), x (T, I_layer).
+
+    'h' is o_t * tanh(c_t) (before the projection) for an LSTM with proj_size; for the reverse direction
+    'h_prev' / 'c_prev' are the states each step started from (h_{t+1}, c_{t+1}).
+    """
+    if not 0 <= batch < trace.batch_size:
+        raise IndexError(f"batch item {batch} is outside 0..{trace.batch_size - 1}")
+    out = {
+        "x": trace.layer_input(layer)[:, batch],
+        "h_prev": trace.previous_state("h", layer, direction)[:, batch],
+        "h": trace.state("h_unprojected" if trace.geometry.proj_size else "h", layer, direction)[:, batch],
+    }
+    out.update({name: trace.gate(name, layer, direction)[:, batch] for name in trace.gate_names})
+    if trace.kind == "LSTM":
+        out["c_prev"] = trace.previous_state("c", layer, direction)[:, batch]
+        out["c"] = trace.state("c", layer, direction)[:, batch]
+        out["tanh_c"] = out["c"].tanh()
+    return {name: value.detach().double().cpu().numpy() for name, value in out.items()}
+
+
 def cell_vectors(trace: Trace, t: int, layer: int = 0, direction: int = 0, batch: int = 0) -> dict[str, np.ndarray]:
     """Every quantity of the diagram at step ``t`` as a vector: gates/c (H,), h_prev (P or H,), x (I_layer,)."""
     if not 0 <= t < trace.seq_len:
         raise IndexError(f"time step {t} is outside 0..{trace.seq_len - 1}")
-    if not 0 <= batch < trace.batch_size:
-        raise IndexError(f"batch item {batch} is outside 0..{trace.batch_size - 1}")
-    out = {
-        "x": trace.layer_input(layer)[t, batch],
-        "h_prev": trace.previous_state("h", layer, direction)[t, batch],
-        "h": trace.state("h_unprojected" if trace.geometry.proj_size else "h", layer, direction)[t, batch],
-    }
-    out.update({name: trace.gate(name, layer, direction)[t, batch] for name in trace.gate_names})
-    if trace.kind == "LSTM":
-        out["c_prev"] = trace.previous_state("c", layer, direction)[t, batch]
-        out["c"] = trace.state("c", layer, direction)[t, batch]
-        out["tanh_c"] = out["c"].tanh()
-    return {name: value.detach().double().cpu().numpy() for name, value in out.items()}
+    return {name: values[t] for name, values in cell_series(trace, layer, direction, batch).items()}
 
 
 def cell_values(

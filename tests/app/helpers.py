@@ -22,13 +22,15 @@ PAGES = {
 }
 
 
-def open_page(page: str = HOME) -> AppTest:
-    """A fresh session of the whole app (app.py with its navigation) showing ``page``."""
+def open_page(page: str = HOME, query: dict[str, str] | None = None) -> AppTest:
+    """A fresh session of the whole app (app.py with its navigation) showing ``page``, opened with the URL
+    query parameters ``query`` (a shared link)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
     if page != HOME:
         at.switch_page(page)
-        at.run()
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -1,9 +1,16 @@
-"""The Step-through page: scrubber, play, selectors, equations, interventions and exports."""
+"""The Step-through page: the per-step view in the browser (its data), the same view drawn on the server for
+traces too large to send (the scrubber, play, equations), selectors, the URL, interventions and exports."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from rnnviz.core.equations import equations
+from rnnviz.core.spec import ModelSpec
+from rnnviz.experiment.run import Experiment, traced_run
+from rnnviz.figures import step_view
 from tests.app.helpers import array, errors, figures, open_page
 
 PAGE = "app_pages/step_through.py"
@@ -14,89 +21,151 @@ def step():
     return open_page(PAGE)
 
 
+@pytest.fixture
+def server_step(monkeypatch):
+    """The page with every trace too large for the browser viewer: the view is drawn on the server."""
+    monkeypatch.setattr(step_view, "MAX_PAYLOAD_BYTES", 0)
+    return open_page(PAGE)
+
+
 def latex(at) -> list[str]:
     return [item.value for item in at.latex]
 
 
-def test_opens_verified_with_every_gate_and_state(step):
-    assert any("matches torch.nn.LSTM forward" in m.value for m in step.markdown)
-    titles = [f["layout"]["title"]["text"] for f in figures(step)]
+def viewer(at) -> dict:
+    """The data the browser viewer received in the last run."""
+    components = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
+    assert len(components) == 1, "the step viewer is not on the page"
+    return json.loads(components[0].proto.json)
+
+
+def test_the_browser_viewer_gets_every_number_of_every_step(step):
+    data = viewer(step)
+    assert data["steps"] == 40 and data["unit"] == 0 and data["t"] == 0 and not data["all_units"]
+    assert [line["name"] for line in data["equations"]] == ["i", "f", "g", "o", "c", "h"]
+    trace = traced_run(Experiment(ModelSpec()))  # the page's defaults
+    for t in (0, 17, 39):
+        server = equations(trace, t=t, unit=0)
+        for line, expected in zip(data["equations"], server, strict=True):
+            assert line["slots"][-1][t] == expected.evaluated.rsplit("= ", 1)[-1].removesuffix(r"\end{aligned}")
+    keys = {"step-heatmap-" + name for name in ("i", "f", "g", "o", "h", "c")} | {"step-lines-x", "step-lines-h"}
+    assert set(data["markers"]) == keys  # the charts the browser marks the step on
+    assert data["speeds"] == [5, 10, 20, 30]
+    assert not any(f["layout"].get("shapes") for f in figures(step))  # no server-drawn marker: the browser moves it
+    assert not latex(step) and not any("too large to send" in i.value for i in step.info)
+
+
+def test_a_shared_link_opens_on_its_step_unit_and_layer(step):
+    at = open_page(PAGE, query={"t": "12", "unit": "3", "num_layers": "2", "layer": "1"})
+    data = viewer(at)
+    assert (data["t"], data["unit"]) == (12, 3) and not at.exception
+    assert "layer 1, forward" in figures(at)[0]["layout"]["title"]["text"]
+    assert (at.query_params["t"], at.query_params["unit"], at.query_params["layer"]) == ("12", "3", "1")
+
+
+def test_a_shorter_sequence_and_a_smaller_model_clamp_the_step_and_unit(step):
+    at = open_page(PAGE, query={"t": "30", "unit": "15"})
+    at.slider(key="seq_len").set_value(10).run()
+    at.slider(key="hidden_size").set_value(4).run()
+    assert not at.exception and not errors(at)
+    data = viewer(at)
+    assert data["t"] == 9 and data["unit"] == 3 and data["steps"] == 10
+
+
+def test_every_unit_as_bars_and_the_reverse_direction(step):
+    step.toggle(key="bidirectional").set_value(True).run()
+    step.selectbox(key="step.direction").set_value(1).run()
+    step.toggle(key="step.all_units").set_value(True).run()
+    data = viewer(step)
+    assert data["reverse"] and data["all_units"] and all("bars" in card for card in data["cards"])
+    assert "t+1" in json.dumps(data["cards"])  # the reverse direction starts from h_{t+1}
+
+
+def test_too_large_a_trace_is_drawn_on_the_server_and_says_so(server_step):
+    assert any("too large to send to the browser" in i.value for i in server_step.info)
+    assert not [e for e in server_step.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
+    assert latex(server_step) and server_step.slider(key="step.t").value == 0
+
+
+def test_opens_verified_with_every_gate_and_state(server_step):
+    assert any("matches torch.nn.LSTM forward" in m.value for m in server_step.markdown)
+    titles = [f["layout"]["title"]["text"] for f in figures(server_step)]
     for name in ("i_t", "f_t", "g_t", "o_t", "h_t", "c_t"):
         assert any(title.startswith(name) for title in titles), (name, titles)
-    assert any("f_t[0] &= \\sigma(" in item for item in latex(step))
+    assert any("f_t[0] &= \\sigma(" in item for item in latex(server_step))
 
 
-def test_time_slider_moves_the_marker_and_the_numbers(step):
-    before = latex(step)
-    step.slider(key="step.t").set_value(17).run()
-    assert not step.exception and not errors(step)
-    marker = figures(step)[0]["layout"]["shapes"][0]
+def test_time_slider_moves_the_marker_and_the_numbers(server_step):
+    before = latex(server_step)
+    server_step.slider(key="step.t").set_value(17).run()
+    assert not server_step.exception and not errors(server_step)
+    marker = figures(server_step)[0]["layout"]["shapes"][0]
     assert marker["x0"] == 17 == marker["x1"]
-    assert latex(step) != before
-    assert any("Shapes at step t = 17" in e.label for e in step.expander)
+    assert latex(server_step) != before
+    assert any("Shapes at step t = 17" in e.label for e in server_step.expander)
 
 
-def test_back_and_next_buttons_stay_in_range(step):
-    step.button(key="step.t.back").click().run()
-    assert step.slider(key="step.t").value == 0
-    step.button(key="step.t.forward").click().run()
-    step.button(key="step.t.forward").click().run()
-    assert step.slider(key="step.t").value == 2
-    step.slider(key="step.t").set_value(39).run()
-    step.button(key="step.t.forward").click().run()
-    assert step.slider(key="step.t").value == 39
+def test_back_and_next_buttons_stay_in_range(server_step):
+    server_step.button(key="step.t.back").click().run()
+    assert server_step.slider(key="step.t").value == 0
+    server_step.button(key="step.t.forward").click().run()
+    server_step.button(key="step.t.forward").click().run()
+    assert server_step.slider(key="step.t").value == 2
+    server_step.slider(key="step.t").set_value(39).run()
+    server_step.button(key="step.t.forward").click().run()
+    assert server_step.slider(key="step.t").value == 39
 
 
-def test_play_advances_and_pause_stops(step):
-    step.button(key="step.t.play").click().run()
-    assert step.session_state["step.t.playing"] is True
-    assert step.slider(key="step.t").value == 1  # the first tick runs with the page
-    step.button(key="step.t.play").click().run()
-    assert step.session_state["step.t.playing"] is False
+def test_play_advances_and_pause_stops(server_step):
+    server_step.button(key="step.t.play").click().run()
+    assert server_step.session_state["step.t.playing"] is True
+    assert server_step.slider(key="step.t").value == 1  # the first tick runs with the page
+    server_step.button(key="step.t.play").click().run()
+    assert server_step.session_state["step.t.playing"] is False
 
 
-def test_shorter_sequence_clamps_the_step(step):
-    step.slider(key="step.t").set_value(30).run()
-    step.slider(key="seq_len").set_value(10).run()
-    assert not step.exception and not errors(step)
-    assert step.slider(key="step.t").value == 9
+def test_shorter_sequence_clamps_the_step(server_step):
+    server_step.slider(key="step.t").set_value(30).run()
+    server_step.slider(key="seq_len").set_value(10).run()
+    assert not server_step.exception and not errors(server_step)
+    assert server_step.slider(key="step.t").value == 9
 
 
-def test_one_step_sequence(step):
-    step.slider(key="seq_len").set_value(1).run()
-    assert not step.exception and not errors(step)
-    assert any("one step" in c.value for c in step.caption)
+def test_one_step_sequence(server_step):
+    server_step.slider(key="seq_len").set_value(1).run()
+    assert not server_step.exception and not errors(server_step)
+    assert any("one step" in c.value for c in server_step.caption)
 
 
 @pytest.mark.parametrize("cell", ["GRU", "RNN (tanh)", "RNN (relu)"])
-def test_other_cells_show_their_own_equations(step, cell):
-    step.selectbox(key="cell").set_value(cell).run()
-    assert not step.exception and not errors(step)
-    joined = " ".join(latex(step))
+def test_other_cells_show_their_own_equations(server_step, cell):
+    server_step.selectbox(key="cell").set_value(cell).run()
+    assert not server_step.exception and not errors(server_step)
+    joined = " ".join(latex(server_step))
     if cell == "GRU":
         assert "r_t \\odot (W_{hn} h_{t-1} + b_{hn})" in joined and "n_t[0]" in joined
     else:
         assert ("\\tanh" if "tanh" in cell else "\\mathrm{relu}") in joined
 
 
-def test_layer_direction_batch_and_unit_selectors(step):
-    step.slider(key="num_layers").set_value(2).run()
-    step.toggle(key="bidirectional").set_value(True).run()
-    step.slider(key="batch").set_value(3).run()
-    step.selectbox(key="step.layer").set_value(1).run()
-    step.selectbox(key="step.direction").set_value(1).run()
-    step.selectbox(key="step.batch").set_value(2).run()
-    step.number_input(key="step.unit").set_value(15).run()
-    assert not step.exception and not errors(step)
-    assert "layer 1, reverse, batch item 2" in figures(step)[0]["layout"]["title"]["text"]
-    assert any("[15]" in item for item in latex(step))
+def test_layer_direction_batch_and_unit_selectors(server_step):
+    server_step.slider(key="num_layers").set_value(2).run()
+    server_step.toggle(key="bidirectional").set_value(True).run()
+    server_step.slider(key="batch").set_value(3).run()
+    server_step.selectbox(key="step.layer").set_value(1).run()
+    server_step.selectbox(key="step.direction").set_value(1).run()
+    server_step.selectbox(key="step.batch").set_value(2).run()
+    server_step.number_input(key="step.unit").set_value(15).run()
+    assert not server_step.exception and not errors(server_step)
+    assert "layer 1, reverse, batch item 2" in figures(server_step)[0]["layout"]["title"]["text"]
+    assert any("[15]" in item for item in latex(server_step))
 
 
-def test_projection_equations(step):
-    step.number_input(key="proj_size").set_value(4).run()
-    step.number_input(key="step.unit").set_value(10).run()  # a unit of c beyond the projected size
-    assert not step.exception and not errors(step)
-    assert any("m_t[10]" in item for item in latex(step))
+def test_projection_equations(server_step):
+    server_step.number_input(key="proj_size").set_value(4).run()
+    server_step.number_input(key="step.unit").set_value(10).run()  # a unit of c beyond the projected size
+    assert not server_step.exception and not errors(server_step)
+    assert any("m_t[10]" in item for item in latex(server_step))
 
 
 def test_clamping_forget_and_input_gates_freezes_the_cell_state(step):

@@ -8,11 +8,13 @@ In AppTest every ``at.run()`` runs the whole page once, so a running session tra
 from __future__ import annotations
 
 import io
+import json
 import time
 
 import pytest
 import torch
 
+from rnnviz.figures.cell_diagram import format_value
 from rnnviz.sine.settings import SineSettings
 from rnnviz.sine.trainer import SineTrainer
 from rnnviz.ui.step.sources import HANDOFF_KEY
@@ -302,3 +304,18 @@ def test_noise_batches_and_the_reset_policy(page):
     window = figures(page)[1]
     assert window["data"][0]["name"] == "input sin(x) + noise"
     assert "state reset" in " ".join(c.value for c in page.caption)
+
+
+def test_the_current_window_plays_in_the_step_viewer(page):
+    page.selectbox(key="train.cell").set_value("GRU").run()
+    page.button(key="train.step").click().run()
+    page.number_input(key="train.unit").set_value(5).run()
+    data = next(
+        json.loads(e.proto.json) for e in page.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"
+    )
+    assert data["steps"] == 10 and data["unit"] == 5 and data["kind"] == "GRU"
+    assert [line["name"] for line in data["equations"]] == ["r", "z", "n", "h"]
+    assert set(data["markers"]) == {f"train-heatmap-{name}_layer0" for name in ("r", "z", "n", "h")}
+    window = live(page).trainer.predict_window()
+    x = next(card for card in data["cards"] if card["name"] == "x")
+    assert x["text"][3] == format_value(float(window.inputs[3]))  # the window the model was just trained on

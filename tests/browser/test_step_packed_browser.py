@@ -1,5 +1,5 @@
 """A packed batch in Step through, in a real browser: pack, type unsorted lengths, see each sequence stop at
-its length, pick a shorter sequence, download its CSV."""
+its length, pick a shorter sequence (its step view ends at its last step), download the CSV."""
 
 from __future__ import annotations
 
@@ -48,6 +48,15 @@ def test_a_packed_batch_stops_each_sequence_at_its_length(app):
         app.page.get_by_role("option", name="2", exact=True).click()
     forget = row_values(app, "f_t — layer 0, forward, batch item 2")
     assert len(forget) == 16 and all(sum(row) == 5 and all(row[:5]) for row in forget)
+    viewer = app.page.get_by_test_id("step-viewer")
+    viewer.locator(".t-slider").focus()
+    app.page.keyboard.press("End")  # the step view of a sequence of length 5 ends at t = 4
+    app.page.wait_for_function(
+        """() => [...document.querySelectorAll('*')].map((e) => e.shadowRoot).filter(Boolean)
+             .some((r) => r.querySelector('[data-testid="step-viewer"]')?.getAttribute('data-t') === '4')""",
+        timeout=30_000,
+    )
+    assert "packed sequence of length 5" in viewer.locator(".notes").inner_text()
     app.screenshot("shorter-sequence")
 
     app.page.get_by_text("Export", exact=True).click()

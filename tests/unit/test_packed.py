@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import random
 from dataclasses import replace
 
@@ -22,10 +23,10 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 import rnnviz
 from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, build_run, intervene
-from rnnviz.core.equations import equations
 from rnnviz.core.trace import trace_sequential
 from rnnviz.experiment import traced_run
 from rnnviz.experiment.export import reproduce_snippet, trace_csv, trace_npz, trace_value_count
+from rnnviz.figures.step_view import step_view_data
 from tests.unit.test_trace_fidelity import SWEEP, TOL, Case, build, make_case, max_err, module_forward, run_reference
 
 pytestmark = [
@@ -217,11 +218,12 @@ def test_an_experiment_refuses_lengths_it_cannot_pack(lengths, words) -> None:
         build_run(experiment)
 
 
-def test_the_equations_of_a_step_past_a_length_say_there_is_none() -> None:
+def test_the_step_view_of_a_packed_batch_item_ends_at_its_length() -> None:
     module, x = _bidirectional_lstm()
     tr = rnnviz.trace(module, pack_padded_sequence(x, [2, 6, 1, 4], batch_first=True, enforce_sorted=False))
-    (line,) = equations(tr, t=3, unit=0, batch=0)
-    assert "batch item 0 has no step" in line.symbolic and "length 2" in line.evaluated
-    evaluated = equations(tr, t=1, unit=0, batch=0, layer=1, direction=1)
-    assert [e.name for e in evaluated] == ["i", "f", "g", "o", "c", "h"]
-    assert evaluated[-1].value == pytest.approx(tr.state("h", 1, 1)[1, 0, 0].item())
+    data = step_view_data(tr, unit=1, layer=1, direction=1, batch=3)
+    assert data["steps"] == 4 and "packed sequence of length 4" in " ".join(data["notes"])
+    assert all(len(slot) == 4 for line in data["equations"] for slot in line["slots"])
+    assert all(len(card["text"]) == 4 for card in data["cards"] if "text" in card)
+    assert "nan" not in json.dumps(data["equations"]).lower()  # every step shown is one the sequence has
+    assert step_view_data(tr, unit=1, batch=1)["steps"] == 6 and not step_view_data(tr, unit=1, batch=1)["notes"]

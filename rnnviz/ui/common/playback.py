@@ -14,20 +14,25 @@ def _shift(key: str, delta: int, last: int) -> None:
     st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), last)
 
 
-def _toggle_play(key: str, last: int) -> None:
-    playing = not st.session_state.get(f"{key}.playing", False)
-    if playing and st.session_state.get(key, 0) >= last:
+def _play(key: str, last: int) -> None:
+    if st.session_state.get(key, 0) >= last:
         st.session_state[key] = 0  # play from the start again
-    st.session_state[f"{key}.playing"] = playing
+    st.session_state[f"{key}.playing"] = True
 
 
-def time_scrubber(key: str, steps: int, render: Callable[[int], None]) -> None:
+def _pause(key: str) -> None:
+    """Play and pause are separate callbacks, not a toggle: a click that reaches the server twice stays a pause."""
+    st.session_state[f"{key}.playing"] = False
+
+
+def time_scrubber(key: str, steps: int, render: Callable[[int], None], start: int = 0) -> int:
     """Buttons and a slider for t in 0..steps-1, then ``render(t)``; all in a fragment that ticks while playing.
+    Returns the step shown by this run of the page (``start`` the first time).
 
     Only the fragment reruns on each tick, so the rest of the page stays responsive.
     """
     last = steps - 1
-    st.session_state[key] = min(st.session_state.get(key, 0), last)  # the sequence may have got shorter
+    st.session_state[key] = min(st.session_state.get(key, start), last)  # the sequence may have got shorter
     playing = st.session_state.get(f"{key}.playing", False)
     back, play, forward, _ = st.columns([1, 1, 1, 5], vertical_alignment="bottom")
     back.button("Back", icon=":material/skip_previous:", key=f"{key}.back", on_click=_shift, args=(key, -1, last))
@@ -35,8 +40,8 @@ def time_scrubber(key: str, steps: int, render: Callable[[int], None]) -> None:
         "Pause" if playing else "Play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         key=f"{key}.play",
-        on_click=_toggle_play,
-        args=(key, last),
+        on_click=_pause if playing else _play,
+        args=(key,) if playing else (key, last),
         type="primary",
     )
     forward.button("Next", icon=":material/skip_next:", key=f"{key}.forward", on_click=_shift, args=(key, 1, last))
@@ -56,3 +61,4 @@ def time_scrubber(key: str, steps: int, render: Callable[[int], None]) -> None:
         render(t)
 
     ticking_view()
+    return st.session_state[key]

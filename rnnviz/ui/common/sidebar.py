@@ -21,9 +21,10 @@ from rnnviz.experiment.signals import MAX_BATCH, SIGNAL_KINDS, InputSpec
 def _parse(raw: str, default: Any, options: Sequence | None, low: float | None, high: float | None) -> Any:
     """The URL text ``raw`` as a value like ``default``; ValueError when it is not one the widget allows."""
     if options is not None:
-        if raw not in options:
+        matches = [option for option in options if str(option) == raw]
+        if not matches:
             raise ValueError(raw)
-        return raw
+        return matches[0]
     if isinstance(default, bool):
         if raw.lower() not in ("true", "false"):
             raise ValueError(raw)
@@ -43,19 +44,29 @@ def shared_control(
     options: Sequence | None = None,
     low: float | None = None,
     high: float | None = None,
+    param: str | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Render ``widget`` (e.g. ``st.sidebar.slider``) for ``key``, seeded from the URL, kept across pages.
+    """Render ``widget`` (e.g. ``st.sidebar.slider``) for ``key``, seeded from the URL parameter ``param``
+    (default: ``key``), kept across pages.
 
-    An invalid URL value (not an option, out of range, not a number) is ignored: the default is used.
+    An invalid URL value (not an option, out of range, not a number) is ignored: the default is used. A kept
+    value that the widget no longer allows (the options or the range changed) falls back to the default or
+    into the range.
     """
+    param = param or key
     saved = f"{key}.saved"  # a non-widget copy: Streamlit drops a widget's state when its page is left
     if saved not in st.session_state:
-        raw = st.query_params.get(key)
+        raw = st.query_params.get(param)
         try:
             st.session_state[saved] = default if raw is None else _parse(raw, default, options, low, high)
         except ValueError:
             st.session_state[saved] = default
+    kept = st.session_state[saved]
+    allowed = kept in options if options is not None else low is None or high is None or low <= kept <= high
+    if not allowed:
+        st.session_state[saved] = default if options is not None else min(max(kept, low), high)
+        st.session_state.pop(key, None)  # the widget starts again from the kept value, now allowed
     args = (options,) if options is not None else ((low, high) if low is not None else ())
     if options is not None:
         kwargs["index"] = list(options).index(st.session_state[saved])
@@ -64,9 +75,9 @@ def shared_control(
     value = widget(label, *args, key=key, **kwargs)
     st.session_state[saved] = value
     if value == default:
-        st.query_params.pop(key, None)
+        st.query_params.pop(param, None)
     else:
-        st.query_params[key] = str(value)
+        st.query_params[param] = str(value)
     return value
 
 
@@ -142,10 +153,18 @@ def sidebar_model_and_input() -> tuple[ModelSpec, InputSpec, int]:
     return model_spec, *inputs
 
 
-def index_picker(container, label: str, count: int, key: str, names: Sequence[str] | None = None) -> int:
-    """A selectbox over 0..count-1 (shown as ``names`` if given); nothing is drawn when there is one choice."""
+def index_picker(
+    container, label: str, count: int, key: str, names: Sequence[str] | None = None, param: str | None = None
+) -> int:
+    """A selectbox over 0..count-1 (shown as ``names`` if given); nothing is drawn when there is one choice.
+
+    With ``param``, the choice is seeded from and written to that URL parameter (see ``shared_control``).
+    """
     if count == 1:
         return 0
-    return container.selectbox(
-        label, range(count), key=key, format_func=(names or [str(i) for i in range(count)]).__getitem__
+    format_func = (names or [str(i) for i in range(count)]).__getitem__
+    if param is None:
+        return container.selectbox(label, range(count), key=key, format_func=format_func)
+    return shared_control(
+        container.selectbox, label, key, 0, options=list(range(count)), param=param, format_func=format_func
     )

@@ -16,11 +16,13 @@ import streamlit as st
 
 from rnnviz.core.trace import Trace
 from rnnviz.figures import unit_time_heatmap
+from rnnviz.figures.step_view import step_view_data
 from rnnviz.figures.training import evaluation_plot, loss_curve, window_prediction
 from rnnviz.sine.trainer import SineTrainer
 from rnnviz.sine.views import ModelView, model_view
 from rnnviz.training.live import DISPLAY_POINTS, LiveRun
 from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.step.viewer import step_viewer
 
 #: While training, the model view (trace, evaluation, heatmaps: most of the drawing) is redrawn this often.
 MODEL_VIEW_SECONDS = 1.0
@@ -131,7 +133,25 @@ def model_panel(live: LiveRun, layer: int, max_age: float = 0.0) -> ModelFigures
     columns = st.columns(min(3, len(shown.heatmaps)))
     for index, (name, fig) in enumerate(shown.heatmaps.items()):
         columns[index % len(columns)].plotly_chart(fig, key=f"train.heatmap.{name}")
+    window_step_view(live, shown)
     return shown
+
+
+def window_step_view(live: LiveRun, shown: ModelFigures) -> None:
+    """The current window one step at a time (the Step-through viewer, in the browser) for a chosen unit."""
+    st.markdown("**The current window, one step at a time**")
+    hidden = live.settings.hidden_size
+    unit = int(st.number_input("Unit k (for the equations)", 0, hidden - 1, 0, key="train.unit"))
+    key = (shown.built_at, shown.layer, unit)
+    if live.page_cache.get("window_view", (None,))[0] != key:
+        data = step_view_data(shown.trace, unit=unit, layer=shown.layer)
+        if data is not None:
+            data["version"] = f"{shown.built_at}-{shown.layer}-{unit}"
+        live.page_cache["window_view"] = (key, data)
+    data = live.page_cache["window_view"][1]
+    if data is not None:
+        markers = [f"train.heatmap.{name}" for name in shown.heatmaps]
+        step_viewer(data, t=0, markers=markers, key="train.viewer")
 
 
 def draw_sine_run(live: LiveRun, running: bool) -> None:
