@@ -35,6 +35,8 @@ TENSOR_COLOURS = {
 }
 #: A qualitative cycle (Okabe–Ito without black) for categories such as the sequences of a batch.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+#: What a heatmap shows where there is no value (NaN: e.g. past a packed sequence's length).
+NO_VALUE_COLOUR = "#D4D4D4"
 SEQUENTIAL_SCALE = "Viridis"  # for sigmoid gates, fixed to 0..1
 DIVERGING_SCALE = "RdBu_r"  # for tanh quantities and states, centred at 0
 

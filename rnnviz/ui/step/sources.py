@@ -1,5 +1,5 @@
-"""Where the step-through run comes from: the input (generated, typed, CSV), h0/c0, and the model
-(built from the sidebar, uploaded, or handed over by a training page)."""
+"""Where the step-through run comes from: the input (generated, typed, CSV), a packed batch, h0/c0, and the
+model (built from the sidebar, uploaded, or handed over by a training page)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from rnnviz.core.packed import default_lengths, parse_lengths, validate_packing
 from rnnviz.core.spec import ModelSpec
 from rnnviz.experiment.csv_input import parse_csv
 from rnnviz.experiment.parsing import InputError, parse_typed_values
@@ -36,6 +37,26 @@ def _input_source(experiment: Experiment) -> Experiment:
             raise InputError("upload a CSV file, or pick another input sequence")
         return experiment.with_sequence(parse_csv(upload.getvalue(), MAX_UPLOAD_BYTES).values)
     return experiment
+
+
+def _packing(experiment: Experiment) -> Experiment:
+    """Optionally pack the batch (``pack_padded_sequence(..., enforce_sorted=False)``): each sequence stops at
+    its own length, in any order."""
+    if not st.toggle("Pack the batch: each sequence stops at its own length", key="step.packed"):
+        return experiment
+    steps = experiment.sequence_shape[0] if experiment.sequence_shape else experiment.input_spec.seq_len
+    batch = experiment.input_spec.batch
+    automatic = default_lengths(batch, steps)
+    text = st.text_input(
+        "Lengths, one per batch item, any order (empty = automatic)",
+        key="step.lengths",
+        placeholder=", ".join(map(str, automatic)),
+    )
+    lengths = parse_lengths(text) if text.strip() else automatic
+    problems = validate_packing(lengths, batch, steps)
+    if problems:
+        raise InputError("cannot pack this batch: " + "; ".join(problems))
+    return replace(experiment, lengths=lengths)
 
 
 def _initial_state(spec: ModelSpec) -> InitialState:
@@ -88,7 +109,7 @@ def experiment_controls(model_spec: ModelSpec, input_spec: InputSpec, seed: int)
     experiment = Experiment(model_spec, input_spec, seed)
     problems: list[str] = []
     with st.expander("Input sequence, initial state and your own model", icon=":material/tune:"):
-        for section in (_model_source, _input_source):
+        for section in (_model_source, _input_source, _packing):
             try:
                 experiment = section(experiment)
             except ValueError as error:  # InputError, CheckpointError
