@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnviz.core.spec import ModelSpec
 from rnnviz.experiment.csv_input import parse_csv
-from rnnviz.experiment.parsing import InputError, parse_typed_values
+from rnnviz.experiment.parsing import parse_typed_values
 from rnnviz.experiment.run import INITIAL_STATE_MODES, Experiment, InitialState
 from rnnviz.experiment.signals import InputSpec
 
@@ -32,8 +32,9 @@ def _input_source(experiment: Experiment) -> Experiment:
         upload = st.file_uploader(
             "CSV: one column per feature, one line per time step", type=["csv", "txt"], key="step.csv"
         )
-        if upload is None:
-            raise InputError("upload a CSV file, or pick another input sequence")
+        if upload is None:  # nothing to complain about yet: say what to do, show the generated input meanwhile
+            st.info("Upload a CSV file; until then the generated input is shown.", icon=":material/upload_file:")
+            return experiment
         return experiment.with_sequence(parse_csv(upload.getvalue(), MAX_UPLOAD_BYTES).values)
     return experiment
 
@@ -74,7 +75,11 @@ def _model_source(experiment: Experiment) -> Experiment:
         "the model was used with batch_first=True (a state_dict does not record it)", key="step.checkpoint_batch_first"
     )
     if upload is None:
-        raise InputError("upload a state_dict file, or build the model from the sidebar")
+        st.info(
+            "Upload a state_dict file; until then the model built from the sidebar is shown.",
+            icon=":material/upload_file:",
+        )
+        return experiment
     return replace(
         experiment, checkpoint=upload.getvalue(), model_spec=replace(experiment.model_spec, batch_first=batch_first)
     )
