@@ -64,64 +64,72 @@ def _gru_state(trace: Trace, layer: int, direction: int, v: float, *, forced: st
     return trace.state("h", layer, direction), (1 - gates["z"]) * gates["n"] + gates["z"] * h_previous
 
 
-def _lstm_sentence(gate: str, v: float) -> tuple[str, str]:
-    if gate == "f":
-        if v == 1:
-            return "the cell keeps everything it had; c_t only adds i ⊙ g", "c_t = c_{t-1} + i_t ⊙ g_t"
-        if v == 0:
-            return "the cell forgets everything it had; c_t is only what is written now", "c_t = i_t ⊙ g_t"
-        return f"the cell keeps {v:.0%} of what it had, then adds i ⊙ g", f"c_t = {v:g}·c_{{t-1}} + i_t ⊙ g_t"
-    if gate == "i":
-        if v == 0:
-            return "nothing new is written; the cell only fades by f", "c_t = f_t ⊙ c_{t-1}"
-        if v == 1:
-            return "the whole candidate g is written", "c_t = f_t ⊙ c_{t-1} + g_t"
-        return f"the candidate g is written at {v:.0%} strength", f"c_t = f_t ⊙ c_{{t-1}} + {v:g}·g_t"
-    if gate == "g":
-        if v == 0:
-            return "the candidate is empty, so nothing new is written", "c_t = f_t ⊙ c_{t-1}"
-        return f"every unit is offered the same candidate {v:g}", f"c_t = f_t ⊙ c_{{t-1}} + {v:g}·i_t"
-    if v == 0:
-        return "the cell hides its state: h_t = 0, while c_t still changes", "o_t ⊙ tanh(c_t) = 0"
-    if v == 1:
-        return "the cell shows all of its state", "o_t ⊙ tanh(c_t) = tanh(c_t)"
-    return f"h_t shows {v:.0%} of tanh(c_t)", f"o_t ⊙ tanh(c_t) = {v:g}·tanh(c_t)"
-
-
-def _gru_sentence(gate: str, v: float) -> tuple[str, str]:
-    if gate == "r":
-        if v == 0:
-            return (
-                "the candidate ignores the previous state entirely (b_hn included)",
-                "n_t = tanh(W_in x_t + b_in)",
-            )
-        return (
-            f"the candidate sees {v:.0%} of W_hn h_{{t-1}} + b_hn",
-            f"n_t = tanh(W_in x_t + b_in + {v:g}·(W_hn h_{{t-1}} + b_hn))",
-        )
-    if gate == "z":
-        if v == 1:
-            return "the state is frozen, whatever the input", "h_t = h_{t-1}"
-        if v == 0:
-            return "the previous state is not kept: h_t is the candidate", "h_t = n_t"
-        return f"h_t keeps {v:.0%} of h_{{t-1}} and takes the rest from n_t", f"h_t = {1 - v:g}·n_t + {v:g}·h_{{t-1}}"
-    return (
-        f"the candidate is the constant {v:g}; h_t moves toward it by 1 - z",
-        f"h_t = (1 - z_t)·{v:g} + z_t ⊙ h_{{t-1}}",
-    )
+#: (cell, gate) -> (sentence and identity at special values, the general ones as templates of v, pct = v as a
+#: percentage, rest = 1 - v).
+WORDS: dict[tuple[str, str], tuple[dict[float, tuple[str, str]], tuple[str, str]]] = {
+    ("LSTM", "f"): (
+        {
+            1.0: ("the cell keeps everything it had; c_t only adds i ⊙ g", "c_t = c_{t-1} + i_t ⊙ g_t"),
+            0.0: ("the cell forgets everything it had; c_t is only what is written now", "c_t = i_t ⊙ g_t"),
+        },
+        ("the cell keeps {pct} of what it had, then adds i ⊙ g", "c_t = {v}·c_{{t-1}} + i_t ⊙ g_t"),
+    ),
+    ("LSTM", "i"): (
+        {
+            0.0: ("nothing new is written; the cell only fades by f", "c_t = f_t ⊙ c_{t-1}"),
+            1.0: ("the whole candidate g is written", "c_t = f_t ⊙ c_{t-1} + g_t"),
+        },
+        ("the candidate g is written at {pct} strength", "c_t = f_t ⊙ c_{{t-1}} + {v}·g_t"),
+    ),
+    ("LSTM", "g"): (
+        {0.0: ("the candidate is empty, so nothing new is written", "c_t = f_t ⊙ c_{t-1}")},
+        ("every unit is offered the same candidate {v}", "c_t = f_t ⊙ c_{{t-1}} + {v}·i_t"),
+    ),
+    ("LSTM", "o"): (
+        {
+            0.0: ("the cell hides its state: h_t = 0, while c_t still changes", "o_t ⊙ tanh(c_t) = 0"),
+            1.0: ("the cell shows all of its state", "o_t ⊙ tanh(c_t) = tanh(c_t)"),
+        },
+        ("h_t shows {pct} of tanh(c_t)", "o_t ⊙ tanh(c_t) = {v}·tanh(c_t)"),
+    ),
+    ("GRU", "r"): (
+        {0.0: ("the candidate ignores the previous state entirely (b_hn included)", "n_t = tanh(W_in x_t + b_in)")},
+        (
+            "the candidate sees {pct} of W_hn h_{{t-1}} + b_hn",
+            "n_t = tanh(W_in x_t + b_in + {v}·(W_hn h_{{t-1}} + b_hn))",
+        ),
+    ),
+    ("GRU", "z"): (
+        {
+            1.0: ("the state is frozen, whatever the input", "h_t = h_{t-1}"),
+            0.0: ("the previous state is not kept: h_t is the candidate", "h_t = n_t"),
+        },
+        ("h_t keeps {pct} of h_{{t-1}} and takes the rest from n_t", "h_t = {rest}·n_t + {v}·h_{{t-1}}"),
+    ),
+    ("GRU", "n"): (
+        {},
+        ("the candidate is the constant {v}; h_t moves toward it by 1 - z", "h_t = (1 - z_t)·{v} + z_t ⊙ h_{{t-1}}"),
+    ),
+}
+SIDES: dict[tuple[str, str], Sides] = {
+    ("LSTM", "f"): partial(_lstm_cell, forced="f"),
+    ("LSTM", "i"): partial(_lstm_cell, forced="i"),
+    ("LSTM", "g"): partial(_lstm_cell, forced="g"),
+    ("LSTM", "o"): _lstm_output_gate,
+    ("GRU", "r"): _gru_candidate,
+    ("GRU", "z"): partial(_gru_state, forced="z"),
+    ("GRU", "n"): partial(_gru_state, forced="n"),
+}
 
 
 def clamp_effect(kind: str, gate: str, value: float) -> ClampEffect:
     """What forcing ``gate`` of a ``kind`` ("LSTM" or "GRU") cell to ``value`` does; KeyError for other gates."""
-    if kind == "LSTM" and gate in ("i", "f", "g", "o"):
-        text, identity = _lstm_sentence(gate, value)
-        sides = _lstm_output_gate if gate == "o" else partial(_lstm_cell, forced=gate)
-    elif kind == "GRU" and gate in ("r", "z", "n"):
-        text, identity = _gru_sentence(gate, value)
-        sides = _gru_candidate if gate == "r" else partial(_gru_state, forced=gate)
-    else:
+    if (kind, gate) not in WORDS:
         raise KeyError(f"a {kind} cell has no gate {gate!r} to clamp")
-    return ClampEffect(gate, value, f"{gate} = {value:g}: {text}.", identity, sides)
+    special, general = WORDS[(kind, gate)]
+    values = {"v": f"{value:g}", "pct": f"{value:.0%}", "rest": f"{1 - value:g}"}
+    text, identity = special.get(value) or tuple(template.format(**values) for template in general)
+    return ClampEffect(gate, value, f"{gate} = {value:g}: {text}.", identity, SIDES[(kind, gate)])
 
 
 class IdentityCheck(NamedTuple):
