@@ -13,6 +13,7 @@ from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, sidebar_model_and_input
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
+from rnnviz.ui.step.prediction import prediction_section
 from rnnviz.ui.step.sources import experiment_controls
 from rnnviz.ui.step.traced import cached_cell_loop_check, cached_run_spec, cell_loop_caption, trace_or_last_valid
 
@@ -104,6 +105,7 @@ def step_view(t: int) -> None:
 
 
 time_scrubber("step.t", trace.seq_len, step_view)
+prediction_section(experiment, batch_item)
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
 step_export_section(

@@ -19,6 +19,7 @@ from rnnviz.core.interventions import Intervention, intervene
 from rnnviz.core.spec import DTYPES, ModelSpec, build_model
 from rnnviz.core.trace import Trace, trace
 from rnnviz.experiment.parsing import parse_initial_state, sequence_to_input
+from rnnviz.experiment.prediction import LinearHead, linear_head
 from rnnviz.experiment.signals import InputSpec, make_input
 
 INITIAL_STATE_MODES = ("zeros", "random", "typed")
@@ -73,15 +74,20 @@ class BuiltRun:
     x: torch.Tensor  # the module's own layout
     hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
     notes: tuple[str, ...] = ()  # what was assumed when loading a checkpoint
+    head: LinearHead | None = None  # a checkpoint's linear layer on the recurrent output (the sine model's head)
 
 
 def build_run(experiment: Experiment) -> BuiltRun:
     """Build the module and its arguments. Raises ValueError (InputError, CheckpointError) saying what to fix."""
     notes: tuple[str, ...] = ()
+    head = None
     if experiment.checkpoint is not None:
         loaded = load_checkpoint(experiment.checkpoint, batch_first=experiment.model_spec.batch_first)
         spec, module = loaded.spec, loaded.module.eval()
-        notes = tuple(loaded.summary())
+        head = linear_head(loaded.extra, spec.num_directions * spec.out_size)
+        notes = tuple(loaded.summary(used=head.keys if head is not None else frozenset()))
+        if head is not None:
+            notes += (f"{head.name}: nn.{head.module!r} on the output, its prediction shown under the steps",)
     else:
         spec = experiment.model_spec
         module = build_model(spec, experiment.seed)
@@ -92,7 +98,7 @@ def build_run(experiment: Experiment) -> BuiltRun:
     else:
         x = sequence_to_input(values, experiment.input_spec.batch, spec.batch_first, dtype, spec.input_size)
     _check_trace_size(spec, x)
-    return BuiltRun(spec, module, x, _initial_state(experiment, spec, x), notes)
+    return BuiltRun(spec, module, x, _initial_state(experiment, spec, x), notes, head)
 
 
 def trace_bytes(spec: ModelSpec, seq_len: int, batch: int) -> int:
