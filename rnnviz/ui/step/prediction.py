@@ -33,7 +33,11 @@ def prediction_section(experiment: Experiment, batch: int) -> None:
     handoff = current_handoff()
     target = handoff.target_for(experiment) if handoff is not None else None
     values = prediction.values[:, batch]  # (T, O)
-    st.markdown(f"**What the model outputs: its head `{head.name}` (nn.{head.module!r}) on every h_t**")
+    layer = head.module
+    st.markdown(
+        f"**What the model outputs:** `{head.name}(h_t)`, the checkpoint's nn.Linear({layer.in_features} → "
+        f"{layer.out_features}) applied to h_t at every step"
+    )
     suffixes = [f"[{o}]" for o in range(values.shape[1])] if values.shape[1] > 1 else [""]
     series = {f"prediction{suffix}": values[:, o] for o, suffix in enumerate(suffixes)}
     colours = {"prediction": SIGNAL_COLOURS["prediction"]}
