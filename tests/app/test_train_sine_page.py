@@ -138,6 +138,21 @@ def test_start_pause_resume_one_step_reset(page):
     assert list(page.dataframe[0].value["run"]) == [before.number]
 
 
+def test_a_run_capped_at_50_steps_per_second_says_so_when_it_finishes(page):
+    """The speed shown (and kept in the comparison) is the one the run trained at while watched, not the
+    model's raw training speed (hundreds of steps per second here)."""
+    settle(page, steps=100, fast=False)  # the default speed: capped at 50 steps/s
+    page.button(key="train.start").click().run()
+    while running(page):  # each run trains one tick: the steps due at 50 steps/s since the last one
+        page.run()
+    assert steps_done(page) == 100 and not page.exception
+    shown = next(m for m in page.metric if m.label == "Steps per second")
+    assert 1 <= float(shown.value.replace(",", "")) <= 51, shown.value
+    row = page.dataframe[0].value.iloc[0]
+    assert row["speed"] == "capped at 50 steps/s" and 1 <= row["steps/s"] <= 51, row.to_dict()
+    assert live(page).trainer.steps_per_second > 100  # what a bare rate would have shown
+
+
 def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
     train_to_the_end(page, steps=30)  # run 1: fine
     good = page.session_state["train.run"].record()
