@@ -181,10 +181,12 @@ DOWNLOADS = {
 
 
 @pytest.mark.parametrize("fmt", list(DOWNLOADS))
-def test_first_figure_downloads(app, fmt: str):
+def test_first_figure_downloads_from_a_server_without_a_browser(app_without_a_server_browser, fmt: str):
+    """PNG and SVG are made by plotly.js in the user's browser: the server needs no Chrome (kaleido's)."""
+    app = app_without_a_server_browser
     app.goto("/")
-    button = app.page.get_by_test_id("stMain").get_by_test_id("stDownloadButton").filter(has_text=fmt.upper()).first
-    with app.page.expect_download(timeout=60_000) as info:  # PNG/SVG are rendered by kaleido on click
+    button = app.page.get_by_test_id("stMain").get_by_role("button", name=fmt.upper(), exact=True).first
+    with app.page.expect_download(timeout=60_000) as info:
         button.click()
     download = info.value
     assert download.failure() is None, download.failure()
@@ -193,7 +195,29 @@ def test_first_figure_downloads(app, fmt: str):
     is_valid, smallest, largest = DOWNLOADS[fmt]
     assert smallest <= len(data) <= largest, f"{fmt}: {len(data)} bytes"
     assert is_valid(data), data[:200]
+    if fmt == "svg":  # the figure itself: its title and its heatmap, as SVG
+        assert b"hidden state h_t" in data and b"<image" in data
     expect(app.page.get_by_test_id("stDownloadButtonError")).to_have_count(0)
+    expect(app.page.get_by_role("alert").filter(has_text="could not be made")).to_have_count(0)
+    app.screenshot(f"after-{fmt}")
+    app.assert_healthy()
+
+
+def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
+    app.page.route("**/plotly.min.js", lambda route: route.abort())  # as if the file could not be fetched
+    app.goto("/")
+    button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
+    button.click()
+    alert = app.page.get_by_role("alert").filter(has_text="The PNG could not be made in your browser")
+    expect(alert.first).to_be_visible(timeout=30_000)
+    assert "plotly.js could not be loaded" in alert.first.inner_text()
+    expect(button).to_be_enabled()
+    app.screenshot("export-failed")
+    app.page.unroute("**/plotly.min.js")
+    with app.page.expect_download(timeout=60_000) as info:  # the next click loads plotly.js again
+        button.click()
+    assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")
+    expect(alert).to_have_count(0)
     app.assert_healthy()
 
 
