@@ -13,6 +13,7 @@ from rnnviz.ui.common.sidebar import index_picker, shared_control, sidebar_model
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
+from rnnviz.ui.step.prediction import prediction_section
 from rnnviz.ui.step.sources import experiment_controls
 from rnnviz.ui.step.traced import cached_cell_loop_check, cached_run_spec, cell_loop_caption, trace_or_last_valid
 from rnnviz.ui.step.view import Slice, chart_keys, quantity_charts, server_step_view, shapes_expander
@@ -74,6 +75,7 @@ else:
     t = remember_step(time_scrubber(STEP_KEY, trace.seq_len, draw, start=t))
 
 packed_batch_section(trace, layer, direction, unit)
+prediction_section(experiment, batch_item)
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
 figure_makers = {

@@ -23,6 +23,7 @@ from rnnviz.core.size import MAX_TRACE_BYTES, size_problem, trace_bytes
 from rnnviz.core.spec import DTYPES, ModelSpec, build_model
 from rnnviz.core.trace import Trace, trace
 from rnnviz.experiment.parsing import parse_initial_state, sequence_to_input
+from rnnviz.experiment.prediction import LinearHead, linear_head
 from rnnviz.experiment.signals import InputSpec, make_input
 
 INITIAL_STATE_MODES = ("zeros", "random", "typed")
@@ -78,15 +79,20 @@ class BuiltRun:
     x: torch.Tensor | PackedSequence  # the module's own layout; packed when the experiment has lengths
     hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
     notes: tuple[str, ...] = ()  # what was assumed when loading a checkpoint
+    head: LinearHead | None = None  # a checkpoint's linear layer on the recurrent output (the sine model's head)
 
 
 def build_run(experiment: Experiment) -> BuiltRun:
     """Build the module and its arguments. Raises ValueError (InputError, CheckpointError) saying what to fix."""
     notes: tuple[str, ...] = ()
+    head = None
     if experiment.checkpoint is not None:
         loaded = load_checkpoint(experiment.checkpoint, batch_first=experiment.model_spec.batch_first)
         spec, module = loaded.spec, loaded.module.eval()
-        notes = tuple(loaded.summary())
+        head = linear_head(loaded.extra, spec.num_directions * spec.out_size)
+        notes = tuple(loaded.summary(used=head.keys if head is not None else frozenset()))
+        if head is not None:
+            notes += (f"{head.name}: nn.{head.module!r} on the output, its prediction shown under the steps",)
     else:
         spec = experiment.model_spec
         module = build_model(spec, experiment.seed)
@@ -105,7 +111,7 @@ def build_run(experiment: Experiment) -> BuiltRun:
     hx = _initial_state(experiment, spec, x)
     if experiment.lengths is not None:
         x = _packed(x, experiment.lengths, spec.batch_first, seq_len)
-    return BuiltRun(spec, module, x, hx, notes)
+    return BuiltRun(spec, module, x, hx, notes, head)
 
 
 def _packed(x: torch.Tensor, lengths: tuple[int, ...], batch_first: bool, seq_len: int) -> PackedSequence:

@@ -25,7 +25,8 @@ import rnnviz
 from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, build_run, intervene
 from rnnviz.core.trace import trace_sequential
 from rnnviz.experiment import traced_run
-from rnnviz.experiment.export import reproduce_snippet, trace_csv, trace_npz, trace_value_count
+from rnnviz.experiment.export import trace_csv, trace_npz, trace_value_count
+from rnnviz.experiment.reproduce import reproduce_snippet
 from rnnviz.figures.step_view import step_view_data
 from tests.unit.test_trace_fidelity import SWEEP, TOL, Case, build, make_case, max_err, module_forward, run_reference
 
