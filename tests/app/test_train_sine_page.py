@@ -151,7 +151,6 @@ def test_a_run_capped_at_50_steps_per_second_says_so_when_it_finishes(page):
     assert 1 <= float(shown.value.replace(",", "")) <= 51, shown.value
     row = page.dataframe[0].value.iloc[0]
     assert row["speed"] == "capped at 50 steps/s" and 1 <= row["steps/s"] <= 51, row.to_dict()
-    assert live(page).trainer.steps_per_second > 100  # what a bare rate would have shown
 
 
 def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
