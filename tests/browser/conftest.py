@@ -151,8 +151,10 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextmanager
-def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID).
+def run_streamlit_server(
+    log_name: str = "streamlit-server.log", env: dict[str, str] | None = None, script: str = "app.py"
+) -> Iterator[str]:
+    """Start ``streamlit run <script>`` on a free loopback port, yield its base URL, stop it (by its PID).
 
     Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment.
     """
@@ -165,7 +167,7 @@ def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, 
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.address",
         "127.0.0.1",
         "--server.port",
