@@ -1,11 +1,12 @@
 """The server warms itself up: what every page pays once per process is done in its first script run, so the
 first visitor of a page does not wait for it.
 
-Measured cold costs (benchmarks/bench_first_load.py, the profile in its docstring): importing torch and the
+What a process pays once (timed laps of a fresh process, ``python -X importtime``): importing torch and the
 pages' modules (pandas, plotly's figure validators), torch._dynamo and sympy, which an optimizer's first step
 imports (``torch._disable_dynamo``) and a module built on the meta device imports (``torch._refs``), the
-figure classes' first validation. ``make run`` asks for Streamlit's script health check as soon as the server
-answers (``server.scriptHealthCheckEnabled``), which runs app.py once: that run warms the process up.
+figure classes' first validation, the Language model page's default text (generated, then cached for every
+session). ``make run`` asks for Streamlit's script health check as soon as the server answers
+(``server.scriptHealthCheckEnabled``), which runs app.py once: that run warms the process up.
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ PAGE_MODULES = (
 
 def warm_up() -> None:
     """Import the pages' modules and run once, on tiny inputs, what imports more the first time it runs: a
-    model built on the meta device, an optimizer step, a trace and each kind of figure. Touches no global
-    state a page relies on (the RNG, torch's thread count)."""
+    model built on the meta device, an optimizer step, a trace and each kind of figure; generate the Language
+    model page's default text into its cache. Touches no global state a page relies on (the RNG, torch's
+    thread count)."""
     for name in PAGE_MODULES:
         importlib.import_module(name)
     from rnnviz.core.spec import ModelSpec, build_model
     from rnnviz.core.trace import trace
     from rnnviz.figures import sequence_lines, unit_time_heatmap
     from rnnviz.sine.model import SineModel
+    from rnnviz.ui.charlm.corpus import DEFAULT_BRACKET_LENGTH, cached_brackets
+
+    cached_brackets(DEFAULT_BRACKET_LENGTH, 0)
 
     model = SineModel("LSTM", hidden_size=2)  # built on the meta device, filled from a private generator
     optimizer = torch.optim.Adam(model.parameters())
