@@ -81,7 +81,7 @@ def ready_seconds(base_url: str) -> float:
 def measure(browser: Browser, path: str, title: str, warm: int, script: str) -> tuple[float, float, list[float]]:
     """A fresh server, started as ``make run`` starts it: seconds until ready, its first load (cold), then
     ``warm`` loads of new sessions."""
-    with run_streamlit_server("bench-first-load.log", script=script) as base_url:
+    with run_streamlit_server("bench-first-load.log", script=script, warm_up=False) as base_url:
         ready = ready_seconds(base_url)
         cold = load_seconds(browser, base_url + path, title)
         return ready, cold, [load_seconds(browser, base_url + path, title) for _ in range(warm)]

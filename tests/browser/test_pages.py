@@ -61,7 +61,8 @@ def check_badge(app, cell: str = "LSTM") -> None:
 
 def module_code(app) -> str:
     """The module's constructor line at the top of the page (inline code)."""
-    return app.page.get_by_test_id("stMain").get_by_test_id("stMarkdown").locator("code").first.inner_text()
+    code = app.page.get_by_test_id("stMain").get_by_test_id("stMarkdown").locator("code")
+    return code.filter(has_text=re.compile(r"^(module|model) = torch\.nn\.")).first.inner_text()
 
 
 # --------------------------------------------------------------------------- every page
