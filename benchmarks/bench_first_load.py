@@ -103,6 +103,8 @@ def main() -> None:
         for _ in range(args.repeats):  # interleaved, so every page sees the same load from other processes
             for name, (path, title, script) in jobs.items():
                 ready, cold, warm = measure(browser, path, title, args.warm, script)
+                warm_runs = " ".join(f"{w:.2f}" for w in warm)
+                print(f"  {name}: ready {ready:.2f} s, cold {cold:.2f} s, warm {warm_runs}", file=sys.stderr)
                 results[name][0].append(ready)
                 results[name][1].append(cold)
                 results[name][2].extend(warm)
