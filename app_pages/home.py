@@ -8,6 +8,7 @@ from rnnviz.figures import unit_time_heatmap
 from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.sidebar import index_picker, sidebar_model_and_input
+from rnnviz.ui.common.text import code_line
 from rnnviz.ui.step.traced import trace_or_last_valid
 
 st.title("rnnviz: see inside a real recurrent network")
@@ -24,7 +25,7 @@ shown = trace_or_last_valid(Experiment(model_spec, input_spec, seed), [], key="h
 if shown is None:
     st.stop()
 trace = shown[1]
-st.code(f"module = {torch_constructor(model_spec)}", language="python")
+code_line(f"module = {torch_constructor(model_spec)}")
 check_badge(trace)
 
 geometry = trace.geometry

@@ -10,6 +10,7 @@ from rnnviz.shapes.table import shape_table
 from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, shared_control, sidebar_model_and_input
+from rnnviz.ui.common.text import code_line
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
@@ -35,7 +36,7 @@ geometry = trace.geometry
 
 if experiment.checkpoint is not None:
     st.info("Your model (the sidebar's model settings do not apply): " + "; ".join(notes), icon=":material/upload:")
-st.code(f"module = {torch_constructor(run_spec)}", language="python")
+code_line(f"module = {torch_constructor(run_spec)}")
 check_badge(trace)
 cell_loop_caption(cached_cell_loop_check(experiment))
 table = shape_table(run_spec, trace.batch_size, trace.seq_len)
