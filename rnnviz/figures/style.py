@@ -33,6 +33,8 @@ TENSOR_COLOURS = {
     "h_n": "#7F7F7F",
     "c_n": "#000000",
 }
+#: One colour per cell family where RNN, LSTM and GRU are compared side by side (Okabe–Ito).
+CELL_COLOURS = {"RNN": "#D55E00", "LSTM": "#0072B2", "GRU": "#009E73"}
 #: A qualitative cycle (Okabe–Ito without black) for categories such as the sequences of a batch.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 SEQUENTIAL_SCALE = "Viridis"  # for sigmoid gates, fixed to 0..1

@@ -279,9 +279,9 @@ def test_open_in_step_through_hands_the_model_over(page):
     page.button(key="train.step").click().run()
     trained = live(page)
     page.button(key="train.handoff").click().run()
-    label, checkpoint = page.session_state[HANDOFF_KEY]
+    label, checkpoint, sequence = page.session_state[HANDOFF_KEY]
     assert label == "trained on Train: sin → cos (RNN, 2 steps)"
-    assert checkpoint == trained.trainer.checkpoint_bytes()
+    assert checkpoint == trained.trainer.checkpoint_bytes() and sequence is None
     assert not running(page)
     page.switch_page("app_pages/step_through.py").run()  # the page the button switched to, in this session
     assert not page.exception

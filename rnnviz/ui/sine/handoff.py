@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.training.live import LiveRun
-from rnnviz.ui.step.sources import HANDOFF_KEY
+from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
 
 STEP_PAGE = "app_pages/step_through.py"
 GOTO_STEP_KEY = "train.goto_step"
@@ -17,7 +17,7 @@ def handoff_label(live: LiveRun) -> str:
 
 def _hand_over(live: LiveRun) -> None:
     live.pause()
-    st.session_state[HANDOFF_KEY] = (handoff_label(live), live.trainer.checkpoint_bytes())
+    st.session_state[HANDOFF_KEY] = Handoff(handoff_label(live), live.trainer.checkpoint_bytes())
     st.session_state[GOTO_STEP_KEY] = True
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
+import numpy as np
 import streamlit as st
 
 from rnnviz.core.spec import ModelSpec
@@ -13,14 +15,36 @@ from rnnviz.experiment.parsing import InputError, parse_typed_values
 from rnnviz.experiment.run import INITIAL_STATE_MODES, Experiment, InitialState
 from rnnviz.experiment.signals import InputSpec
 
-#: A training page puts (label, checkpoint bytes) here to show its model on the step-through page.
+#: A training page puts a ``Handoff`` here to show its model (and the sequence it looked at) on this page.
 HANDOFF_KEY = "step.handoff"
 INPUT_SOURCES = ("generated (sidebar)", "typed values", "CSV upload")
+
+
+class Handoff(NamedTuple):
+    """A model handed over by a training page: how the model source is labelled, its checkpoint bytes (loaded by
+    ``rnnviz.core.checkpoints.load_checkpoint``, batch-first), and optionally an input sequence (seq, features)."""
+
+    label: str
+    checkpoint: bytes
+    sequence: np.ndarray | None = None
+
+    @property
+    def sequence_label(self) -> str:
+        return f"the sequence handed over with the model {self.label}"
+
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # also .streamlit/config.toml's server.maxUploadSize (MB)
 
 
 def _input_source(experiment: Experiment) -> Experiment:
-    source = st.radio("Input sequence", INPUT_SOURCES, key="step.input_source", horizontal=True)
+    handoff: Handoff | None = st.session_state.get(HANDOFF_KEY)
+    handed = handoff is not None and handoff.sequence is not None
+    sources = INPUT_SOURCES + ((handoff.sequence_label,) if handed else ())
+    source = st.radio(
+        "Input sequence", sources, key="step.input_source", horizontal=True, index=len(sources) - 1 if handed else 0
+    )
+    if handed and source == handoff.sequence_label:
+        return experiment.with_sequence(handoff.sequence)
     if source == "typed values":
         text = st.text_area(
             "Values: one row per feature, comma or space separated (time runs left to right)",
@@ -56,15 +80,16 @@ def _initial_state(spec: ModelSpec) -> InitialState:
 
 
 def _model_source(experiment: Experiment) -> Experiment:
-    handoff = st.session_state.get(HANDOFF_KEY)
-    sources = ["built from the sidebar", "uploaded state_dict"] + ([handoff[0]] if handoff else [])
+    handoff: Handoff | None = st.session_state.get(HANDOFF_KEY)
+    sources = ["built from the sidebar", "uploaded state_dict"] + ([handoff.label] if handoff else [])
     source = st.radio(
         "Model", sources, key="step.model_source", horizontal=True, index=len(sources) - 1 if handoff else 0
     )
     if source == "built from the sidebar":
         return experiment
-    if handoff and source == handoff[0]:
-        return replace(experiment, checkpoint=handoff[1], model_spec=replace(experiment.model_spec, batch_first=True))
+    if handoff and source == handoff.label:
+        spec = replace(experiment.model_spec, batch_first=True)
+        return replace(experiment, checkpoint=handoff.checkpoint, model_spec=spec)
     upload = st.file_uploader(
         "state_dict of an nn.LSTM / nn.GRU / nn.RNN (torch.save(model.state_dict(), path))",
         type=["pt", "pth", "bin", "ckpt"],
