@@ -104,7 +104,10 @@ def rerun(module: nn.Module, x: Tensor, *, cell_path_only: bool = False) -> Reru
 
 
 class StateGradients(NamedTuple):
-    h: np.ndarray  # (T, H): dL/dh_t, holding c_t fixed for an LSTM
+    """Gradients with respect to the graph's nodes: h_t moves only what reads it (step t + 1, a readout); c_t
+    moves h_t = o_t * tanh(c_t) and step t + 1."""
+
+    h: np.ndarray  # (T, H): dL/dh_t
     c: np.ndarray | None  # (T, H): dL/dc_t (LSTM)
     x: np.ndarray  # (T, I): dL/dx_t
 

@@ -100,6 +100,17 @@ class SweepResult(NamedTuple):
         return self.solved_at is not None
 
 
+def result_of(trainer: MemoryTrainer) -> SweepResult:
+    """A finished run as a sweep keeps it: its last held-out score (scored now if the run ended between scores,
+    e.g. when it diverged)."""
+    s, last = trainer.settings, trainer.evaluations[-1] if trainer.evaluations else None
+    answered, mse = (last.answered, last.mse) if last and last.step == trainer.steps_done else trainer.score()
+    seconds = trainer.seconds_training
+    return SweepResult(
+        s.cell, s.length, s.seed, trainer.steps_done, answered, mse, trainer.solved_at, seconds, trainer.diverged
+    )
+
+
 class Sweep:
     """A ``SweepPlan`` being trained, job after job, in chunks of the caller's choosing."""
 
@@ -150,21 +161,7 @@ class Sweep:
                 break
 
     def _end_job(self, trainer: MemoryTrainer) -> None:
-        s, last = trainer.settings, trainer.evaluations[-1] if trainer.evaluations else None
-        answered, mse = (last.answered, last.mse) if last and last.step == trainer.steps_done else trainer.score()
-        self.results.append(
-            SweepResult(
-                s.cell,
-                s.length,
-                s.seed,
-                trainer.steps_done,
-                answered,
-                mse,
-                trainer.solved_at,
-                trainer.seconds_training,
-                trainer.diverged,
-            )  # fmt: skip
-        )
+        self.results.append(result_of(trainer))
         self._trainer = None
 
     def seconds_left(self) -> float | None:

@@ -8,8 +8,11 @@ The runs are paused and resumed together, and each refresh trains every running 
     capped at r steps/s:  each trains what the cap allows (r steps per second each)
 
 so the curves of a page show the runs after the same number of steps (a run that finishes, e.g. once solved,
-drops out and the others share the time). A ``LiveRace`` offers what ``RunSession`` and the live fragment use of
-a ``LiveRun`` (running, pause, resume, step, tick, records, ...), so a page runs a race like a single run.
+drops out and the others share the time). Lockstep comes first: when the machine slows down within a tick, the
+tick takes longer (up to LOCKSTEP_LIMIT_SECONDS a run) rather than leave a run behind.
+
+A ``LiveRace`` offers what ``RunSession`` and the live fragment use of a ``LiveRun`` (running, pause, resume, step,
+tick, records, ...), so a page runs a race like a single run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from typing import Any
 
 from rnnviz.training.live import FAST_TICK_SECONDS, LiveRun, Pace, Rates, RefreshStats, RunRecord, TickReport
 from rnnviz.training.loop import LoopTrainer
+
+#: A run's share of an uncapped tick is its k steps, whatever they take, up to this (a safety net: k is sized
+#: from measured speeds, so this is reached only when a step suddenly takes many times longer).
+LOCKSTEP_LIMIT_SECONDS = 10 * FAST_TICK_SECONDS
 
 
 class LiveRace:
@@ -95,11 +102,10 @@ class LiveRace:
                 run.tick(pace, now, seconds=FAST_TICK_SECONDS / len(running))
         else:
             target = max(run.trainer.steps_done for run in running) + self._lockstep_steps(running)
-            for index, run in enumerate(running):
-                left = max(FAST_TICK_SECONDS - (time.perf_counter() - start), 0.0)
+            for run in running:
                 wanted = target - run.trainer.steps_done
                 if wanted > 0:
-                    run.tick(pace, now, seconds=left / (len(running) - index), max_steps=wanted)
+                    run.tick(pace, now, seconds=LOCKSTEP_LIMIT_SECONDS, max_steps=wanted)
         trained = sum(run.trainer.steps_done for run in self.runs) - before
         self._stats.record(now, self._last_tick, trained, before + trained)
         self._last_tick = now
