@@ -20,9 +20,10 @@ def _rule_label(y: float, text: str, yref: str = "y") -> dict:
 
 
 def adding_sequence(
-    values: np.ndarray, markers: np.ndarray, target: float, prediction: float | None = None
+    values: np.ndarray, markers: np.ndarray, target: float, prediction: float | None = None, *, name: str = "A sequence"
 ) -> go.Figure:
-    """One sequence of the adding problem: its values (T,) as bars, the two marked ones coloured, and the answer."""
+    """One sequence of the adding problem (``name`` it): its values (T,) as bars, the two marked ones coloured, and
+    the answer."""
     steps = np.arange(len(values))
     marked = np.asarray(markers) > 0.5
     colours = np.where(marked, GATE_COLOURS["f"], "#C8C8C8")
@@ -38,7 +39,7 @@ def adding_sequence(
     ]
     first, second = (float(v) for v in np.asarray(values)[marked])
     layout = base_layout(
-        title=f"One sequence (T = {len(values)}): marked {first:.3f} + {second:.3f} = {target:.3f}{answer}",
+        title=f"{name} (T = {len(values)}): marked {first:.3f} + {second:.3f} = {target:.3f}{answer}",
         x_title="time step t",
         y_title="value (marked steps coloured)",
         height=260,

@@ -28,6 +28,7 @@ Usage: python this_script.py [--steps N] > losses.csv                   (step,lo
        python this_script.py --evaluations > evaluations.csv          (step,answered,mse after each period)
 """
 import argparse
+import itertools
 import math
 import sys
 
@@ -69,10 +70,9 @@ def held_out_score(model, x, target):
     return float((error < TOLERANCE).float().mean()), float(error.pow(2).mean())
 
 
-def train(steps=None, s=SETTINGS):
-    """Train (all steps, or the first ``steps``); returns (model, losses, evaluations). Stops at a non-finite
-    loss, and once solved when the settings say so."""
-    model = MemoryModel(s["cell"], s["hidden_size"], s["seed"])
+def training(model, s=SETTINGS):
+    """Train ``model`` step after step, yielding (loss, score): score is (answered, mse) after a period's last
+    step, else None. Stops at a non-finite loss, and once solved when the settings say so."""
     if s["optimizer"] == "Adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=s["lr"])
     else:
@@ -80,26 +80,34 @@ def train(steps=None, s=SETTINGS):
     parameters = list(model.parameters())
     batches = torch.Generator().manual_seed(s["seed"] + 1)
     held_x, held_target, _ = adding_batch(HELD_OUT_SIZE, s["length"], torch.Generator().manual_seed(HELD_OUT_SEED))
-    losses, evaluations = [], []
-    for step in range(1, (s["steps"] if steps is None else steps) + 1):
+    for step in range(1, s["steps"] + 1):
         x, target, _ = adding_batch(s["batch_size"], s["length"], batches)
         loss = nn.functional.mse_loss(model(x)[0], target)
         value = loss.item()
         if not math.isfinite(value):
             print(f"stopped: the loss at step {{step}} was {{value}}", file=sys.stderr)
-            break
+            return
         optimizer.zero_grad()
         loss.backward()
         if s["clip"] > 0:
             nn.utils.clip_grad_norm_(parameters, s["clip"])
         optimizer.step()
+        scored = step % s["eval_every"] == 0 or step == s["steps"]
+        score = held_out_score(model, held_x, held_target) if scored else None
+        yield value, score
+        if score is not None and score[0] >= SOLVED_RATE and s["when_solved"] == "stop":
+            print(f"solved at step {{step}}: {{score[0]:.1%}} answered", file=sys.stderr)
+            return
+
+
+def train(steps=None, s=SETTINGS):
+    """Train all steps (or the first ``steps``); returns (model, losses, [(step, answered, mse), ...])."""
+    model = MemoryModel(s["cell"], s["hidden_size"], s["seed"])
+    losses, evaluations = [], []
+    for step, (value, score) in enumerate(itertools.islice(training(model, s), steps), start=1):
         losses.append(value)
-        if step % s["eval_every"] == 0 or step == s["steps"]:
-            answered, mse = held_out_score(model, held_x, held_target)
-            evaluations.append((step, answered, mse))
-            if answered >= SOLVED_RATE and s["when_solved"] == "stop":
-                print(f"solved at step {{step}}: {{answered:.1%}} answered", file=sys.stderr)
-                break
+        if score is not None:
+            evaluations.append((step, *score))
     return model, losses, evaluations
 
 

@@ -5,7 +5,8 @@ The runs are paused and resumed together, and each refresh trains every running 
 
     as fast as possible:  each trains up to step (most steps any has done) + k, where k is sized from the
                           runs' measured seconds per step so that the whole tick takes ~FAST_TICK_SECONDS
-    capped at r steps/s:  each trains what the cap allows (r steps per second each)
+    capped at r steps/s:  each trains what the cap allows (r steps per second each, the same for all of them),
+                          at most the k above
 
 so the curves of a page show the runs after the same number of steps (a run that finishes, e.g. once solved,
 drops out and the others share the time). Lockstep comes first: when the machine slows down within a tick, the
@@ -97,11 +98,12 @@ class LiveRace:
         if not running:
             return TickReport(0, 0.0)
         start, before = time.perf_counter(), sum(run.trainer.steps_done for run in self.runs)
-        if pace.capped:
+        if pace.capped:  # the cap allows every run the same steps (one clock), within what fits in a tick
+            fits = self._fitting_steps(running)
             for run in running:
-                run.tick(pace, now, seconds=FAST_TICK_SECONDS / len(running))
+                run.tick(pace, now, seconds=LOCKSTEP_LIMIT_SECONDS, max_steps=fits)
         else:
-            target = max(run.trainer.steps_done for run in running) + self._lockstep_steps(running)
+            target = max(run.trainer.steps_done for run in running) + (self._fitting_steps(running) or 1)
             for run in running:
                 wanted = target - run.trainer.steps_done
                 if wanted > 0:
@@ -112,12 +114,12 @@ class LiveRace:
         return TickReport(trained, time.perf_counter() - start)
 
     @staticmethod
-    def _lockstep_steps(running: list[LiveRun]) -> int:
-        """Steps each running run trains this tick: what fits in FAST_TICK_SECONDS at their measured speeds
-        (1 until every one of them has a measured speed)."""
+    def _fitting_steps(running: list[LiveRun]) -> int | None:
+        """Steps each running run can train for the tick to take ~FAST_TICK_SECONDS at their measured speeds
+        (None until every one of them has a measured speed)."""
         trainers = [run.trainer for run in running]
         if any(t.steps_done == 0 or t.seconds_training <= 0 for t in trainers):
-            return 1
+            return None
         seconds_per_step = sum(t.seconds_training / t.steps_done for t in trainers)
         return max(1, int(FAST_TICK_SECONDS / seconds_per_step))
 

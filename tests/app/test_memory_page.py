@@ -66,7 +66,9 @@ def test_opens_with_three_untrained_runs_and_every_view(page):
     assert [run.settings.cell for run in live.runs] == ["RNN", "LSTM", "GRU"] and live.name == "Runs 1–3"
     assert live.runs[0].settings == MemorySettings(cell="RNN") and live.steps_done == 0
     names = titles(page)
-    assert names[0].startswith("One sequence (T = 50): marked")
+    assert names[0].startswith("A held-out sequence (T = 50): marked") and "answers" not in names[0]
+    answered = figure(page, "Held-out sequence 0, LSTM (T = 50): marked")["layout"]["title"]["text"]
+    assert answered.endswith(f"the model answers {race(page).page_cache['gradients'].flows['LSTM'].prediction:.3f}")
     assert "Training loss (MSE of the answer, log scale)" in names and "Held-out sequences answered" in names
     flow = figure(page, "How much of the loss's gradient reaches each step")
     assert [trace["name"] for trace in flow["data"]] == [
@@ -265,9 +267,12 @@ def test_the_gradient_controls_change_what_is_shown(page):
     views = race(page).page_cache["gradients"]
     held = race(page).runs[0].trainer.held_out
     assert views.state[1] == 7 and views.marks == tuple(held.marks[7].tolist())
-    assert figures(page)[0]["layout"]["title"]["text"].endswith(f"= {float(held.target[7, 0]):.3f}")
+    assert f"= {float(held.target[7, 0]):.3f}; the model answers {views.flows['LSTM'].prediction:.3f}" in next(
+        t for t in titles(page) if t.startswith("Held-out sequence 7, LSTM (T = 50)")
+    )  # the sequence of the views, with the answer of the map's model
     page.selectbox(key="memory.grad.cell").set_value("RNN").run()
     assert any(t.startswith("RNN: what the output after step s depends on") for t in titles(page))
+    assert any(t.startswith("Held-out sequence 7, RNN (T = 50)") for t in titles(page))
     forget = views.forget
     unit = int(forget.persistent_units()[3])
     page.selectbox(key="memory.grad.unit").set_value(unit).run()

@@ -27,7 +27,7 @@ from rnnviz.memory.trainer import held_out_sequence
 from rnnviz.training.race import LiveRace
 from rnnviz.ui.common.badges import verdict
 from rnnviz.ui.memory.race import trainers
-from rnnviz.ui.memory.task import SEQUENCE_KEY
+from rnnviz.ui.memory.task import SEQUENCE_KEY, example_figure
 from rnnviz.ui.training.session import RunSession
 
 MAP_HOW_TO_READ = (
@@ -196,6 +196,8 @@ def gradient_section(session: RunSession) -> None:
         )
         columns[3].caption(f"Models: {steps} · computed in {shown.seconds:.2f} s")
         badge(shown)
+        answer = shown.flows[cell].prediction  # the map's model, at the step the views were made at
+        st.plotly_chart(example_figure(runs[cell], shown.state[1], answer), key="memory.grad.sequence_figure")
         flow_section(shown)
         map_section(race, shown, cell)
         if shown.forget is not None:

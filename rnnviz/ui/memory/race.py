@@ -29,11 +29,16 @@ def loss_figure(race: LiveRace) -> go.Figure:
 
 
 def score_figure(race: LiveRace) -> go.Figure:
-    curves = {
-        cell: (np.array([e.step for e in t.evaluations]), np.array([e.answered for e in t.evaluations]))
-        for cell, t in trainers(race).items()
-    }
-    return race_scores(curves, total_steps=race.runs[0].settings.steps)
+    """The held-out scores so far; drawn again only when a run has a new score (kept with the race)."""
+    scored = tuple(len(t.evaluations) for t in trainers(race).values())
+    shown = race.page_cache.get("scores")
+    if shown is None or shown[0] != scored:
+        curves = {
+            cell: (np.array([e.step for e in t.evaluations]), np.array([e.answered for e in t.evaluations]))
+            for cell, t in trainers(race).items()
+        }
+        shown = race.page_cache["scores"] = (scored, race_scores(curves, total_steps=race.runs[0].settings.steps))
+    return shown[1]
 
 
 def outcome(trainer: MemoryTrainer) -> str:

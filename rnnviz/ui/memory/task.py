@@ -27,16 +27,19 @@ def chosen_sequence() -> int:
     return index if isinstance(index, int) and index >= 0 else 0
 
 
-def example_figure(trainer: MemoryTrainer, index: int) -> go.Figure:
-    """Held-out sequence ``index`` with its target and (once trained) the model's answer."""
+def example_figure(trainer: MemoryTrainer, index: int, answer: float | None = None) -> go.Figure:
+    """Held-out sequence ``index`` with its target and ``answer`` (default: the model's, once trained)."""
     x, target = held_out_sequence(trainer, index)
-    with trainer.lock:
-        answer = None if trainer.steps_done == 0 else float(predict(trainer.model, x.unsqueeze(0))[0, 0])
-    return adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, answer)
+    if answer is None and trainer.steps_done > 0:
+        with trainer.lock:
+            answer = float(predict(trainer.model, x.unsqueeze(0))[0, 0])
+    name = f"Held-out sequence {index}" + (f", {trainer.settings.cell}" if answer is not None else "")
+    return adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, answer, name=name)
 
 
 def task_section(trainer: MemoryTrainer | None) -> None:
-    """What the task is, how it is judged, and one held-out sequence (through ``trainer``'s model, if any)."""
+    """What the task is, how it is judged, and held-out sequence 0 of ``trainer``'s T (the gradient section draws
+    the chosen one with a model's answer)."""
     st.write(
         "Each sequence has T steps of two numbers: a random value between 0 and 1, and a marker that is 1 at "
         "exactly two steps, one in each half. After the last step the model must answer the **sum of the two "
@@ -46,7 +49,8 @@ def task_section(trainer: MemoryTrainer | None) -> None:
         f"memory the best guess is 1 every time: an MSE of {CHANCE_MSE:.3f}, {CHANCE_RATE:.1%} answered."
     )
     if trainer is not None:
-        index = min(chosen_sequence(), trainer.held_out.x.shape[0] - 1)
-        st.plotly_chart(example_figure(trainer, index), key="memory.example")
+        x, target = held_out_sequence(trainer, 0)
+        figure = adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, name="A held-out sequence")
+        st.plotly_chart(figure, key="memory.example")
     with st.expander("The model and one training step in PyTorch", icon=":material/code:"):
         st.code(TRAINING_STEP, language="python")
