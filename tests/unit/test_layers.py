@@ -16,9 +16,10 @@ ALLOWED = {
     "training": {"core", "training"},
     "sine": {"core", "training", "sine"},
     "charlm": {"core", "training", "charlm"},
+    "memory": {"core", "training", "memory"},
     # figures draw arrays; they read the data types of the packages they draw (a Trace, a shape table, the
-    # characters of a text), never a trainer or a page
-    "figures": {"core", "shapes", "charlm.corpora", "figures"},
+    # characters of a text, the adding problem's thresholds), never a trainer or a page
+    "figures": {"core", "shapes", "charlm.corpora", "memory.data", "figures"},
 }
 
 
