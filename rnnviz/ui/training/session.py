@@ -113,6 +113,8 @@ class RunSession:
         """Train the current run if it has not started and follows ``recipe``; else keep it, start a new one."""
         live = self.current()
         if live is None or live.trainer.steps_done > 0 or not self.follows(recipe):
+            if live is not None:
+                live.pause()  # the replaced run gives up its training slot
             self._archive(live)
             live = self._new_run(recipe)
         if live is not None:
