@@ -10,13 +10,13 @@ PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" 
 
 SHELL := /bin/bash
 
-.PHONY: run test lint unit app browser bench chromium install install-dev clean
+.PHONY: run test lint unit app browser bench chromium system-packages docker install install-dev clean
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev system-packages lint
 	$(PY) -m pytest tests
 
 lint: $(VENV)/.installed-dev
@@ -29,7 +29,7 @@ unit: $(VENV)/.installed-dev
 app: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/app
 
-browser: $(VENV)/.installed-dev chromium
+browser: $(VENV)/.installed-dev system-packages
 	$(PY) -m pytest tests/browser
 
 bench: $(VENV)/.installed-dev
@@ -51,17 +51,27 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install -r requirements-dev.txt $(PIP_FILTER)
 	touch $@
 
-# Browser tests and PNG/SVG export (kaleido) use Debian's chromium; playwright cannot download browsers here.
-chromium:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+# Debian packages the tests need, installed when missing (as root): chromium (browser tests; kaleido's PNG/SVG
+# export; playwright cannot download browsers here), fonts-noto-cjk (Chinese, Japanese and Korean text in exported
+# images) and haproxy (the load-balancer test of deploy/haproxy/haproxy.cfg).
+DEBIAN_PACKAGES := chromium fonts-noto-cjk haproxy
+
+system-packages:
+	@missing=""; for package in $(DEBIAN_PACKAGES); do \
+		if [ $$package = chromium ] && [ -x "$(CHROMIUM)" ]; then continue; fi; \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium (needed by the browser tests and image export)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-		|| { echo "apt-get could not install chromium"; exit 1; }; \
+		echo "Installing Debian's$$missing (needed by the tests and image export)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| { echo "apt-get could not install$$missing"; exit 1; }; \
 	else \
-		echo "chromium is missing at $(CHROMIUM) and cannot be installed without root:"; \
-		echo "  sudo apt-get install -y chromium   (or set CHROMIUM=/path/to/chromium)"; exit 1; \
+		echo "Missing Debian packages:$$missing; they cannot be installed without root:"; \
+		echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
+
+chromium: system-packages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -4,10 +4,16 @@ The folder is not called ``pages/``: Streamlit treats a ``pages/`` folder next t
 multipage app, which an app that calls ``st.navigation`` does not want.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+#: The tab icon is a file served by this server: a ``:material/...:`` page icon makes the browser fetch an SVG
+#: from an external font server, which fails offline (the sidebar's Material icons ship with Streamlit).
+PAGE_ICON = Path(__file__).parent / "assets" / "icon.png"
+
 # No page_title here: each st.Page title names its browser tab (a page_title set here would override them).
-st.set_page_config(page_icon=":material/timeline:", layout="wide")
+st.set_page_config(page_icon=PAGE_ICON, layout="wide")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Overview", icon=":material/home:", default=True),

@@ -22,6 +22,8 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import NamedTuple
 
+from rnnviz.core.environment import number_from_environment
+
 SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"
 TURN_VARIABLE = "RNNVIZ_TRAINING_TURN_SECONDS"
 #: A run that has not polled for this long (its page ticks every 0.25-1 s) has gone: its slot is given away.
@@ -111,17 +113,9 @@ def process_cores() -> int:
 
 def gate_from_environment(environ: Mapping[str, str] = os.environ) -> TrainingGate:
     """A gate set by ``RNNVIZ_TRAINING_SLOTS`` (default: the cores) and ``RNNVIZ_TRAINING_TURN_SECONDS``."""
-    slots_text = environ.get(SLOTS_VARIABLE, "").strip()
-    turn_text = environ.get(TURN_VARIABLE, "").strip()
-    try:
-        slots = int(slots_text) if slots_text else process_cores()
-        turn = float(turn_text) if turn_text else TURN_SECONDS
-        return TrainingGate(slots, turn_seconds=turn)
-    except ValueError as error:
-        raise ValueError(
-            f"{SLOTS_VARIABLE} must be a whole number >= 1 and {TURN_VARIABLE} a number of seconds > 0 "
-            f"(got {slots_text!r} and {turn_text!r}): {error}"
-        ) from None
+    slots = number_from_environment(SLOTS_VARIABLE, process_cores(), whole=True, environ=environ)
+    turn = number_from_environment(TURN_VARIABLE, TURN_SECONDS, environ=environ)
+    return TrainingGate(int(slots), turn_seconds=turn)
 
 
 _process_gate: TrainingGate | None = None

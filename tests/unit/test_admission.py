@@ -76,9 +76,9 @@ def test_the_gate_is_set_from_the_environment():
     assert gate_from_environment({}).slots == process_cores()
     gate = gate_from_environment({SLOTS_VARIABLE: " 6 ", TURN_VARIABLE: "12.5"})
     assert (gate.slots, gate.turn_seconds) == (6, 12.5)
-    for bad in ({SLOTS_VARIABLE: "many"}, {SLOTS_VARIABLE: "0"}, {TURN_VARIABLE: "-1"}):
-        with pytest.raises(ValueError, match=f"{SLOTS_VARIABLE} must be a whole number >= 1"):
-            gate_from_environment(bad)
+    for name, bad in ((SLOTS_VARIABLE, "many"), (SLOTS_VARIABLE, "0"), (SLOTS_VARIABLE, "1.5"), (TURN_VARIABLE, "-1")):
+        with pytest.raises(ValueError, match=f"{name} must be a (whole )?number > 0, got '{bad}'"):
+            gate_from_environment({name: bad})
 
 
 def test_a_live_run_waits_for_a_slot_then_trains_and_leaves_when_paused_or_finished():
