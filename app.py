@@ -1,5 +1,7 @@
 """rnnviz: the Streamlit entry point. Page config and navigation only; each page lives in app_pages/.
 
+Every run also marks this session active (sessions idle too long give back their trainers: ``keep_alive``).
+
 The folder is not called ``pages/``: Streamlit treats a ``pages/`` folder next to the entry point as a legacy
 multipage app, which an app that calls ``st.navigation`` does not want.
 """
@@ -7,6 +9,8 @@ multipage app, which an app that calls ``st.navigation`` does not want.
 from pathlib import Path
 
 import streamlit as st
+
+from rnnviz.ui.common.idle import keep_alive
 
 #: The tab icon is a file served by this server: a ``:material/...:`` page icon makes the browser fetch an SVG
 #: from an external font server, which fails offline (the sidebar's Material icons ship with Streamlit).
@@ -23,4 +27,5 @@ PAGES = [
     st.Page("app_pages/char_lm.py", title="Language model", icon=":material/text_fields:"),
 ]
 
+keep_alive()
 st.navigation(PAGES).run()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from rnnviz.training.live import LiveRun, Pace
+from rnnviz.ui.common.idle import keep_alive
 from rnnviz.ui.training.session import RunSession
 
 #: What a page draws of its run on every refresh: ``draw(run, running)``.
@@ -66,6 +67,7 @@ def live_section(session: RunSession, pace: Pace, draw: Draw) -> None:
 
     @st.fragment(run_every=pace.refresh_seconds if session.is_running() else None)
     def live_fragment() -> None:
+        keep_alive()  # a fragment tick does not run app.py: a session training is not idle
         live = session.current()
         if live is None:
             return

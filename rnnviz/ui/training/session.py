@@ -5,6 +5,8 @@ Every training page has one ``RunSession(namespace)``; its keys in ``st.session_
 ``<ns>.run`` the current ``LiveRun`` (None while the choices are invalid and nothing ran; it knows whether it is
 running), ``<ns>.recipe`` what it was built from, ``<ns>.runs`` earlier runs as bounded ``RunRecord``s,
 ``<ns>.run_count``, ``<ns>.notice``, ``<ns>.build_error`` (why no run could be built from the current choices).
+A session left idle past ``rnnviz.ui.common.idle``'s timeout gives its current run's trainer back
+(``put_away_idle_run``).
 
 A *recipe* is a hashable description of a run (the sine page: its settings; the language model: the text and
 its settings) and ``build`` makes a fresh trainer from it (a ValueError says what to change). A run that has
@@ -14,17 +16,48 @@ before the script (Streamlit ``on_click``), so the page draws the new state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import streamlit as st
 
 from rnnviz.training.live import LiveRun, RunRecord, keep_runs
 from rnnviz.training.loop import LoopTrainer
+from rnnviz.ui.common.idle import held, on_idle
 
 #: Earlier runs kept for the comparison (each holds at most DISPLAY_POINTS losses); the oldest go first.
 MAX_RUNS = 12
 Build = Callable[[Hashable], LoopTrainer]
+
+
+def archive_run(state: MutableMapping[str, Any], namespace: str, live: LiveRun | None) -> None:
+    """Keep ``live`` in the comparison of ``namespace`` in ``state`` if it trained at all (the oldest runs go)."""
+    if live is None or live.trainer.steps_done == 0:
+        return
+    runs, dropped = keep_runs(state[f"{namespace}.runs"], live.record(), MAX_RUNS)
+    state[f"{namespace}.runs"] = runs
+    if dropped:
+        names = ", ".join(str(r.number) for r in dropped)
+        state[f"{namespace}.notice"] = f"Only the last {MAX_RUNS} runs are kept: run {names} left the comparison."
+
+
+def put_away_idle_run(state: MutableMapping[str, Any], idle_minutes: float, namespace: str) -> None:
+    """An idle session's current run gives back its trainer (model, optimizer, data): it stops, its losses
+    stay in the comparison as a ``RunRecord``, and the page says so; the next Start trains a new run."""
+    live = held(state, f"{namespace}.run")
+    if live is None:
+        return
+    live.pause()
+    archive_run(state, namespace, live)
+    for name in ("run", "recipe"):  # deleted, not set to None: Streamlit keeps a set key's old value until the
+        del state[f"{namespace}.{name}"]  # session's next run, which an idle session may never have
+    if live.trainer.steps_done > 0:
+        state[f"{namespace}.notice"] = (
+            f"Run {live.number} was put away after {idle_minutes:.0f} minutes without activity, to free this "
+            "server's memory for other sessions: its loss curve stays in the comparison. Start trains a new run."
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,7 @@ class RunSession:
         defaults = {"run": None, "recipe": None, "runs": [], "run_count": 0, "notice": None, "build_error": None}
         for name, value in defaults.items():
             st.session_state.setdefault(self.key(name), value)
+        on_idle(f"run session {self.namespace}", partial(put_away_idle_run, namespace=self.namespace))
 
     # ----- reading ----------------------------------------------------------------------------------------
     def current(self) -> LiveRun | None:
@@ -97,16 +131,7 @@ class RunSession:
         return live
 
     def _archive(self, live: LiveRun | None) -> None:
-        """Keep ``live`` in the comparison if it trained at all."""
-        if live is None or live.trainer.steps_done == 0:
-            return
-        runs, dropped = keep_runs(st.session_state[self.key("runs")], live.record(), MAX_RUNS)
-        st.session_state[self.key("runs")] = runs
-        if dropped:
-            names = ", ".join(str(r.number) for r in dropped)
-            st.session_state[self.key("notice")] = (
-                f"Only the last {MAX_RUNS} runs are kept: run {names} left the comparison."
-            )
+        archive_run(st.session_state, self.namespace, live)
 
     # ----- button callbacks -------------------------------------------------------------------------------
     def start(self, recipe: Hashable) -> None:
