@@ -73,5 +73,13 @@ system-packages:
 
 chromium: system-packages
 
+# The container image (Dockerfile): needs a running Docker daemon; says so plainly when there is none.
+IMAGE ?= rnnviz:latest
+docker:
+	@command -v docker >/dev/null || { echo "make docker: the docker command is not installed here; nothing was built."; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make docker: no Docker daemon answers (docker info failed); nothing was built."; exit 1; }
+	docker build --tag $(IMAGE) .
+	@docker image ls $(IMAGE) --format 'built {{.Repository}}:{{.Tag}}, {{.Size}}'
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
