@@ -150,11 +150,10 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-@contextmanager
-def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID).
+def start_streamlit_server(log_name: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``streamlit run app.py`` on a free loopback port: (its process, base URL, log path).
 
-    Its output goes to ``tests/browser/artifacts/<log_name>``.
+    Its output goes to ``tests/browser/artifacts/<log_name>``; ``wait_until_healthy`` waits for it to answer.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
@@ -182,18 +181,30 @@ def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return process, base_url, log_path
+
+
+def wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+    """Wait until the server answers ``/_stcore/health``; fail with its log if it exits or takes too long."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while not _health_ok(base_url):
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {process.returncode}:\n{_tail(log_path)}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT_S} s:\n"
+                f"{_tail(log_path)}",
+                pytrace=False,
+            )
+        time.sleep(0.25)
+
+
+@contextmanager
+def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str]:
+    """A server on a free loopback port for the ``with`` block: yields its base URL, then stops it (by its PID)."""
+    process, base_url, log_path = start_streamlit_server(log_name)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _health_ok(base_url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode}:\n{_tail(log_path)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT_S} s:\n"
-                    f"{_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
+        wait_until_healthy(process, base_url, log_path)
         yield base_url
     finally:
         _stop(process)
@@ -475,15 +486,16 @@ class App:
 
 
 @contextmanager
-def open_app(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[App]:
-    """A fresh browser context (so a new streamlit session) on ``base_url``.
+def open_app(browser: Browser, base_url: str, request: pytest.FixtureRequest, name: str | None = None) -> Iterator[App]:
+    """A fresh browser context (so a new streamlit session) on ``base_url``; ``name`` tells the screenshots of
+    several sessions in one test apart (default: the test's name).
 
     A last screenshot is always saved, labelled ``final`` or ``FAILED``.
     """
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    driver = App(page=page, base_url=base_url, test_name=request.node.name)
+    driver = App(page=page, base_url=base_url, test_name=name or request.node.name)
     page.on("pageerror", lambda error: driver.console_errors.append(str(error)))
     try:
         yield driver
