@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz.sine.data import training_stretch
 from rnnviz.training.live import LiveRun
 from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
+from rnnviz.ui.training.session import RunSession
 
 STEP_PAGE = "app_pages/step_through.py"
 GOTO_STEP_KEY = "train.goto_step"
@@ -37,24 +38,29 @@ def sine_handoff(live: LiveRun) -> Handoff:
     )
 
 
-def _hand_over(live: LiveRun) -> None:
+def _hand_over(session: RunSession) -> None:
+    live = session.current()
+    if live is None:
+        return
     live.pause()
     st.session_state[HANDOFF_KEY] = sine_handoff(live)
     st.session_state[GOTO_STEP_KEY] = True
 
 
-def handoff_button(live: LiveRun) -> None:
-    """Show the current model on the Step-through page (same session): its checkpoint goes along.
+def handoff_button(session: RunSession) -> None:
+    """Show the session's current model on the Step-through page (same session): its checkpoint goes along.
 
     The click is handled in a callback (a callback cannot switch pages, so it leaves a note that the page body
-    acts on): a plain ``if st.button(...)`` would miss clicks on a rerun that happens first.
+    acts on): a plain ``if st.button(...)`` would miss clicks on a rerun that happens first. The callback gets
+    the session, not the run: a widget's arguments stay in the session state, and an idle session must be able
+    to give its run back.
     """
     st.button(
         "Open in Step through",
         key="train.handoff",
         icon=":material/step:",
         on_click=_hand_over,
-        args=(live,),
+        args=(session,),
         help="Shows this model, as it is now, on the Step-through page: every gate, state and equation.",
     )
     if st.session_state.pop(GOTO_STEP_KEY, False):
