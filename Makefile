@@ -10,7 +10,7 @@ PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" 
 
 SHELL := /bin/bash
 
-.PHONY: run test lint unit app browser bench chromium install install-dev clean
+.PHONY: run test lint unit app browser bench models chromium install install-dev clean
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
@@ -31,6 +31,10 @@ app: $(VENV)/.installed-dev
 
 browser: $(VENV)/.installed-dev chromium
 	$(PY) -m pytest tests/browser
+
+# Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
+models: $(VENV)/.installed
+	$(PY) -m rnnviz.reference.build
 
 bench: $(VENV)/.installed-dev
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
