@@ -9,14 +9,16 @@ CHROMIUM ?= /usr/bin/chromium
 PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" ; test $${PIPESTATUS[0]} -eq 0
 
 SHELL := /bin/bash
+# PNG/SVG export runs plotly.js in the browser, served from the component's files: a copy of the plotly package's.
+PLOTLY_JS := rnnviz/ui/common/browser/plotly.min.js
 
 .PHONY: run test lint unit app browser bench models chromium install install-dev clean
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(PLOTLY_JS)
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev $(PLOTLY_JS) chromium lint
 	$(PY) -m pytest tests
 
 lint: $(VENV)/.installed-dev
@@ -26,27 +28,27 @@ lint: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/unit
 
-app: $(VENV)/.installed-dev
+app: $(VENV)/.installed-dev $(PLOTLY_JS)
 	$(PY) -m pytest tests/app
 
-browser: $(VENV)/.installed-dev chromium
+browser: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
 	$(PY) -m pytest tests/browser
 
 # Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
 models: $(VENV)/.installed
 	$(PY) -m rnnviz.reference.build
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(PLOTLY_JS)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed $(PLOTLY_JS)
+install-dev: $(VENV)/.installed-dev $(PLOTLY_JS)
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+$(VENV)/.installed: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(PIP) install --upgrade pip $(PIP_FILTER)
 	$(PIP) install -r requirements.txt $(PIP_FILTER)
 	touch $@
@@ -55,7 +57,10 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install -r requirements-dev.txt $(PIP_FILTER)
 	touch $@
 
-# Browser tests and PNG/SVG export (kaleido) use Debian's chromium; playwright cannot download browsers here.
+$(PLOTLY_JS): $(VENV)/.installed
+	cp "$$($(PY) -c 'import pathlib, plotly; print(pathlib.Path(plotly.__file__).parent / "package_data/plotly.min.js")')" $@
+
+# Browser tests use Debian's chromium; playwright cannot download browsers here.
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
@@ -68,4 +73,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(PLOTLY_JS)

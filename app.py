@@ -6,7 +6,6 @@ multipage app, which an app that calls ``st.navigation`` does not want.
 
 import streamlit as st
 
-# No page_title here: each st.Page title names its browser tab (a page_title set here would override them).
 st.set_page_config(page_icon=":material/timeline:", layout="wide")
 
 PAGES = [
@@ -17,4 +16,7 @@ PAGES = [
     st.Page("app_pages/char_lm.py", title="Language model", icon=":material/text_fields:"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+# The sidebar shows each page's own title; the browser tab says which app it is, too.
+st.set_page_config(page_title=f"rnnviz · {page.title}")
+page.run()

@@ -14,8 +14,9 @@ st.title("rnnviz: see inside a real recurrent network")
 st.write(
     "Every number here comes from a real `torch.nn` module, re-run one time step at a time by "
     "`rnnviz.trace` and checked against the module's own forward pass. Choose a model and an input in "
-    "the sidebar; the **Step through** page then shows every gate and equation."
+    "the sidebar, then watch the same model compute one time step at a time:"
 )
+st.page_link("app_pages/step_through.py", label="Step through: every gate and equation", icon=":material/step:")
 
 model_spec, input_spec, seed = sidebar_model_and_input()
 

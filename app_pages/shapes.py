@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from rnnviz.core.packed import default_lengths, parse_lengths, validate_packing
 from rnnviz.core.spec import torch_constructor
 from rnnviz.figures.tensors import fig_tensor_blocks
 from rnnviz.shapes.export import shapes_snippet
 from rnnviz.shapes.mistakes import MISTAKES
-from rnnviz.shapes.packing import default_lengths, parse_lengths, validate_packing
 from rnnviz.shapes.table import LAYOUT_LIMITS
 from rnnviz.ui.common.badges import verdict
 from rnnviz.ui.common.sidebar import model_spec_sidebar

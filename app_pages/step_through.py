@@ -12,6 +12,8 @@ from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, shared_control, sidebar_model_and_input
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
+from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
+from rnnviz.ui.step.prediction import prediction_section
 from rnnviz.ui.step.sources import experiment_controls
 from rnnviz.ui.step.traced import cached_cell_loop_check, cached_run_spec, cell_loop_caption, trace_or_last_valid
 from rnnviz.ui.step.view import Slice, chart_keys, quantity_charts, server_step_view, shapes_expander
@@ -72,12 +74,14 @@ else:
     draw = lambda step: server_step_view(view, step, all_units)  # noqa: E731
     t = remember_step(time_scrubber(STEP_KEY, trace.seq_len, draw, start=t))
 
+packed_batch_section(trace, layer, direction, unit)
+prediction_section(experiment, batch_item)
+
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
-step_export_section(
-    trace,
-    experiment,
-    figure_makers={
-        f"{name}_layer{layer}_dir{direction}": lambda name=name: view.heatmap(name, current_step=t)
-        for name in trace.quantity_names
-    },
-)
+figure_makers = {
+    f"{name}_layer{layer}_dir{direction}": lambda name=name: view.heatmap(name, current_step=t)
+    for name in trace.quantity_names
+}
+if trace.lengths is not None:
+    figure_makers["packed_batch"] = lambda: packed_batch_figure(trace, layer, direction, unit)
+step_export_section(trace, experiment, figure_makers=figure_makers)

@@ -5,6 +5,11 @@
 >>> tr = rnnviz.trace(lstm, torch.randn(2, 5, 3))
 >>> tr.gate("f").shape, tr.matches          # (seq, batch, hidden), time-major
 (torch.Size([5, 2, 8]), True)
+>>> model = torch.nn.Sequential(torch.nn.Linear(3, 3), lstm)
+>>> with rnnviz.capture(model) as calls:   # every recurrent module inside a model, traced on demand
+...     _ = model(torch.randn(2, 5, 3))
+>>> calls["1"][0].matches
+True
 
 The packages, lowest first: ``core`` (the trace engine, model specs, interventions, checkpoints),
 ``experiment`` (a model + an input + h0/c0 as one frozen description), ``shapes``, ``training`` (one training
@@ -12,6 +17,7 @@ loop, live pacing), the tasks ``sine`` and ``charlm``, ``figures`` (pure plotly 
 part that imports streamlit).
 """
 
+from rnnviz.core.capture import capture
 from rnnviz.core.interventions import GateClamp, Intervention, intervene
 from rnnviz.core.numerics import FirstNonFinite
 from rnnviz.core.spec import ModelSpec, build_model
@@ -29,6 +35,7 @@ __all__ = [
     "Trace",
     "build_model",
     "build_run",
+    "capture",
     "intervene",
     "trace",
 ]

@@ -121,6 +121,7 @@ class SampleSpec:
 
 
 class Sample(NamedTuple):
+    draw: int  # 1, 2, ...: the samples taken together (after an epoch, or on request) share a draw
     epoch: int
     prefix: str
     mode: str  # "greedy" or "temperature 0.8"
@@ -130,13 +131,15 @@ class Sample(NamedTuple):
 class EpochSamples:
     """``on_epoch`` callback: every ``spec.every`` epochs (and after the last one) sample each prefix.
 
-    A prefix with characters the model does not know is skipped; ``skipped`` says which and why.
+    A prefix with characters the model does not know is skipped; ``skipped`` says which and why. Every sample
+    of every draw has a seed of its own, so drawing again at the same epoch gives new samples.
     """
 
     def __init__(self, spec: SampleSpec | None = None) -> None:
         self.spec = spec if spec is not None else SampleSpec()
         self.samples: list[Sample] = []
         self.skipped: dict[str, str] = {}
+        self.draws = 0
 
     def __call__(self, trainer: CharTrainer) -> None:
         epoch = trainer.epochs_done
@@ -144,27 +147,31 @@ class EpochSamples:
             self.take(trainer, epoch)
 
     def take(self, trainer: CharTrainer, epoch: int) -> list[Sample]:
-        """Sample every prefix of the spec now, labelled with ``epoch``; returns the new samples."""
+        """Sample every prefix of the spec now (one draw), labelled with ``epoch``; returns the new samples."""
         spec, new = self.spec, []
-        for prefix in spec.prefixes:
+        self.draws += 1
+        for index, prefix in enumerate(spec.prefixes):
+            seed = spec.seed + MAX_PREFIXES * self.draws + index  # its own random characters for every sample
             try:
-                text = trainer.sample(prefix, spec.length, spec.temperature, seed=spec.seed + epoch)
+                text = trainer.sample(prefix, spec.length, spec.temperature, seed=seed)
             except ValueError as error:
                 self.skipped[prefix] = str(error)
                 continue
             self.skipped.pop(prefix, None)
-            new.append(Sample(epoch, prefix, spec.mode, text))
+            new.append(Sample(self.draws, epoch, prefix, spec.mode, text))
         self.samples = (self.samples + new)[-MAX_SAMPLES:]
         return new
 
     def latest(self) -> list[Sample]:
-        """The samples of the most recent epoch that has any."""
+        """The samples of the most recent draw that has any (one epoch, one mode)."""
         if not self.samples:
             return []
-        last = self.samples[-1].epoch
-        return [s for s in self.samples if s.epoch == last]
+        last = self.samples[-1].draw
+        return [s for s in self.samples if s.draw == last]
 
     def as_text(self) -> str:
         """Every sample, oldest first, as plain text for download."""
-        blocks = [f"=== epoch {s.epoch}, {s.mode}, prefix {s.prefix!r}\n{s.text}\n" for s in self.samples]
+        blocks = [
+            f"=== draw {s.draw}, epoch {s.epoch}, {s.mode}, prefix {s.prefix!r}\n{s.text}\n" for s in self.samples
+        ]
         return "\n".join(blocks)

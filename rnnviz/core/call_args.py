@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
+from rnnviz.core.packed import Packing
+
 
 @dataclass(frozen=True)
 class Geometry:
@@ -52,10 +54,11 @@ def geometry(module: nn.Module) -> Geometry:
 class CallArgs:
     """x as (T, B, I) and the initial states as (L*D, B, P) / (L*D, B, H), plus how to undo that."""
 
-    x: torch.Tensor  # (T, B, I), time-major, batched
+    x: torch.Tensor  # (T, B, I), time-major, batched; a PackedSequence padded with zeros
     h0: torch.Tensor  # (L*D, B, P)
     c0: torch.Tensor | None  # (L*D, B, H), LSTM only
     unbatched: bool
+    packing: Packing | None = None  # the layout of a PackedSequence input
 
 
 def _shape(t: torch.Tensor) -> str:
@@ -64,7 +67,8 @@ def _shape(t: torch.Tensor) -> str:
 
 def _check_tensor(value: object, what: str, reference: torch.Tensor) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{what} must be a torch.Tensor, got {type(value).__name__}")
+        accepted = "a torch.Tensor or a PackedSequence" if what == "input" else "a torch.Tensor"
+        raise TypeError(f"{what} must be {accepted}, got {type(value).__name__}")
     if value.dtype != reference.dtype:
         raise TypeError(f"{what} must have the type {reference.dtype} (the module's dtype), got type {value.dtype}")
     if value.device != reference.device:
@@ -76,21 +80,15 @@ def normalise(module: nn.Module, geo: Geometry, kind: str, x: object, hx: object
     """Validate ``x``/``hx`` as ``module(x, hx)`` would and return them time-major and batched."""
     weight = module.weight_ih if geo.is_cell else module.weight_ih_l0
     if isinstance(x, PackedSequence):
-        raise TypeError(
-            "rnnviz.trace does not take a PackedSequence: pass the padded tensor "
-            "(torch.nn.utils.rnn.pad_packed_sequence) and trace each sequence up to its length"
-        )
+        return _normalise_packed(geo, kind, x, hx, weight)
     x = _check_tensor(x, "input", weight)
-    if not x.is_floating_point():
-        raise TypeError(f"input must be a floating-point tensor, got {x.dtype} (did you forget an nn.Embedding?)")
     batched_dim = 2 if geo.is_cell else 3
     if x.dim() not in (batched_dim - 1, batched_dim):
         raise ValueError(
             f"{geo.name}: Expected input to be {batched_dim - 1}D or {batched_dim}D, got {x.dim()}D tensor "
             f"of shape {_shape(x)}"
         )
-    if x.shape[-1] != geo.input_size:
-        raise ValueError(f"input.size(-1) must be equal to input_size. Expected {geo.input_size}, got {x.shape[-1]}")
+    _check_features(x, geo)
     if 0 in x.shape:
         raise ValueError(f"input has an empty dimension: shape {_shape(x)}; sequence length and batch must be >= 1")
     unbatched = x.dim() == batched_dim - 1
@@ -103,6 +101,29 @@ def normalise(module: nn.Module, geo: Geometry, kind: str, x: object, hx: object
     batch = x.shape[1]
     h0, c0 = _initial_states(geo, kind, hx, batch, unbatched, weight)
     return CallArgs(x, h0, c0, unbatched)
+
+
+def _check_features(x: torch.Tensor, geo: Geometry) -> None:
+    if not x.is_floating_point():
+        raise TypeError(f"input must be a floating-point tensor, got {x.dtype} (did you forget an nn.Embedding?)")
+    if x.shape[-1] != geo.input_size:
+        raise ValueError(f"input.size(-1) must be equal to input_size. Expected {geo.input_size}, got {x.shape[-1]}")
+
+
+def _normalise_packed(geo: Geometry, kind: str, x: PackedSequence, hx: object, weight: torch.Tensor) -> CallArgs:
+    """A PackedSequence as the padded (T, B, I) batch (zeros past each length) and its layout."""
+    if geo.is_cell:
+        raise TypeError(
+            f"{geo.name} takes one time step as a tensor, not a PackedSequence: pass a packed batch to "
+            f"nn.{geo.name.removesuffix('Cell')}, or call the cell on each step's rows"
+        )
+    data = _check_tensor(x.data, "input (PackedSequence.data)", weight)
+    if data.dim() != 2:
+        raise ValueError(f"packed input data must be 2D (rows, input_size), got shape {_shape(data)}")
+    _check_features(data, geo)
+    packing = Packing.of(x)
+    h0, c0 = _initial_states(geo, kind, hx, packing.batch, False, weight)
+    return CallArgs(packing.padded(data), h0, c0, False, packing)
 
 
 def _initial_states(

@@ -124,6 +124,11 @@ class DirectionRecord:
     weights: LayerWeights  # a snapshot of the parameters this record was computed with
 
 
+def snapshot(weights: LayerWeights) -> LayerWeights:
+    """A copy of the parameters, kept with a record: later training steps do not change what it was computed with."""
+    return LayerWeights(*(None if w is None else w.clone() for w in vars(weights).values()))
+
+
 def _apply_clamps(kind: str, clamps: Clamps | None, t: int, gate_t: torch.Tensor, names: tuple[str, ...]) -> None:
     """Force the gates ``names`` of step t (rows of ``gate_t``, (B, G*H)) to their clamped values, in place."""
     if not clamps:
@@ -143,10 +148,13 @@ def run_direction(
     c0: torch.Tensor | None,
     reverse: bool,
     clamps: Clamps | None = None,
+    restarts: torch.Tensor | None = None,
 ) -> DirectionRecord:
     """Run one direction of one layer over ``xs`` (T, B, I) from state h0 (B, P) [and c0 (B, H)].
 
     ``clamps`` (interventions only) force gates to fixed values at chosen steps before the states use them.
+    ``restarts`` (T, B) bool: rows that start afresh from h0/c0 at step t (a packed batch's reverse direction
+    starts each sequence at its own last step; the steps past it are computed but not used).
     """
     steps, batch = xs.shape[0], xs.shape[1]
     gate_width = weights.w_ih.shape[0]  # G*H
@@ -174,6 +182,10 @@ def run_direction(
         gh_rz_t, gh_n_t = hidden_term[..., : 2 * hidden].unbind(0), hidden_term[..., 2 * hidden :].unbind(0)
     h, c = h0, c0
     for t in reversed(range(steps)) if reverse else range(steps):
+        if restarts is not None:
+            starting = restarts[t].unsqueeze(1)  # (B, 1)
+            h = torch.where(starting, h0, h)
+            c = None if c is None else torch.where(starting, c0, c)
         if weights.b_hh is None:
             torch.mm(h, w_hh_t, out=gh_t[t])  # W_hh h_{t-1}
         else:
@@ -202,5 +214,4 @@ def run_direction(
                 h.tanh_()
             else:
                 h.relu_()
-    snapshot = LayerWeights(*(None if w is None else w.clone() for w in vars(weights).values()))
-    return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0, snapshot)
+    return DirectionRecord(input_term, hidden_term, gates, hs, cs, unprojected, h0, c0, snapshot(weights))

@@ -59,11 +59,13 @@ class LoadedModel:
     warnings: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
-    def summary(self) -> list[str]:
-        """Human-readable lines: the module, where its keys were, the extra tensors, assumptions, warnings."""
+    def summary(self, used: frozenset[str] = frozenset()) -> list[str]:
+        """Human-readable lines: the module, where its keys were, the extra tensors (but those a caller ``used``,
+        e.g. a linear head's), assumptions, warnings."""
         lines = [f"{torch_constructor(self.spec)} from keys {self.prefix + '*' if self.prefix else 'without prefix'}"]
-        if self.extra:
-            lines.append("other tensors (not used): " + describe_entries(self.extra))
+        unused = {key: value for key, value in self.extra.items() if key not in used}
+        if unused:
+            lines.append("other tensors (not used): " + describe_entries(unused))
         return lines + [f"assumed: {a}" for a in self.assumptions] + [f"warning: {w}" for w in self.warnings]
 
 

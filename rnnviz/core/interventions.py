@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 from rnnviz.core.cells import GATE_NAMES, Clamps, kind_of
-from rnnviz.core.trace import Trace, trace_with_clamps
+from rnnviz.core.packed import Packing
+from rnnviz.core.trace import Trace, trace_sequential
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,25 @@ class Intervention:
         return not self.clamps and self.h0_fill is None and self.c0_fill is None and self.x_step is None
 
 
-def intervene(module: nn.Module, x: torch.Tensor, intervention: Intervention, hx: object = None) -> Trace:
+def intervene(
+    module: nn.Module, x: torch.Tensor | PackedSequence, intervention: Intervention, hx: object = None
+) -> Trace:
     """Trace ``module(x, hx)`` with ``intervention`` applied; a fill replaces the whole h0 (or c0) of ``hx``.
 
-    ``x`` is in the module's own layout (batched). Raises ValueError for a gate the module does not have,
-    a step or feature outside the input, or a c0 fill on a module without a cell state.
+    ``x`` is in the module's own layout (batched), or a PackedSequence (a nudge then reaches the sequences
+    that have the step). Raises ValueError for a gate the module does not have, a step or feature outside the
+    input, or a c0 fill on a module without a cell state.
     """
     kind = kind_of(module)
     batch_first = getattr(module, "batch_first", False)
-    steps = x.shape[1] if batch_first else x.shape[0]
+    packing = Packing.of(x) if isinstance(x, PackedSequence) else None
+    # an editable time-major copy of the input, (T, B, I)
+    if packing is None:
+        x = x.clone()
+        x_time_major = x.transpose(0, 1) if batch_first else x  # a view: writes land in x
+    else:
+        x_time_major = packing.padded(x.data)
+    steps, batch = x_time_major.shape[:2]
     clamps: dict[tuple[int, int], Clamps] = {}
     for clamp in intervention.clamps:
         if clamp.gate not in GATE_NAMES[kind]:
@@ -60,18 +72,17 @@ def intervene(module: nn.Module, x: torch.Tensor, intervention: Intervention, hx
             raise ValueError(f"clamp steps must lie in 0..{steps - 1}, got {clamp.steps}")
         per_direction = clamps.setdefault((clamp.layer, clamp.direction), {})
         per_direction[clamp.gate] = (float(clamp.value), frozenset(clamp.steps))
-    x = x.clone()
     if intervention.x_step is not None:
-        if not 0 <= intervention.x_step < steps or not 0 <= intervention.x_feature < x.shape[-1]:
-            raise ValueError(f"the nudged input must be a step in 0..{steps - 1} and a feature in 0..{x.shape[-1] - 1}")
-        x_time_major = x.transpose(0, 1) if batch_first else x  # a view: writes land in x
+        features = x_time_major.shape[-1]
+        if not 0 <= intervention.x_step < steps or not 0 <= intervention.x_feature < features:
+            raise ValueError(f"the nudged input must be a step in 0..{steps - 1} and a feature in 0..{features - 1}")
         x_time_major[intervention.x_step, :, intervention.x_feature] += intervention.x_delta
-    hx = _filled_initial_state(module, kind, x, batch_first, intervention, hx)
-    return trace_with_clamps(module, x, hx, clamps)
+    hx = _filled_initial_state(module, kind, x_time_major, batch, intervention, hx)
+    return trace_sequential(module, x if packing is None else packing.sequence(x_time_major), hx, clamps)
 
 
 def _filled_initial_state(
-    module: nn.Module, kind: str, x: torch.Tensor, batch_first: bool, intervention: Intervention, hx: object
+    module: nn.Module, kind: str, x: torch.Tensor, batch: int, intervention: Intervention, hx: object
 ):
     """``hx`` with h0/c0 replaced by the intervention's fills (zeros where hx was None); hx when nothing is filled."""
     if intervention.h0_fill is None and intervention.c0_fill is None:
@@ -79,7 +90,6 @@ def _filled_initial_state(
     if intervention.c0_fill is not None and kind != "LSTM":
         raise ValueError(f"only an LSTM has a cell state c0; this module is {kind}")
     layers_dirs = module.num_layers * (2 if module.bidirectional else 1)
-    batch = x.shape[0] if batch_first else x.shape[1]
     out_size = getattr(module, "proj_size", 0) or module.hidden_size
     given_h0, given_c0 = (hx if kind == "LSTM" else (hx, None)) if hx is not None else (None, None)
     h0 = given_h0 if given_h0 is not None else x.new_zeros(layers_dirs, batch, out_size)

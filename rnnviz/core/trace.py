@@ -4,154 +4,31 @@ The module's own parameters are read (no copies), in eval semantics (no inter-la
 dtype and on its device. The result is compared with ``module(x, hx)``; ``Trace.max_abs_error`` is the
 largest difference and ``Trace.matches`` says whether it is within the tolerance of the math the module
 ran with.
+
+Two engines compute the same record. ``trace`` uses the batched one (``batched.py``): all steps of a layer at
+once from the module's own states, every step checked against the module's. ``trace_sequential`` runs one
+step at a time from its own states (``cells.run_direction``); interventions use it to clamp gates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
+from rnnviz.core.batched import run_layers_batched
 from rnnviz.core.call_args import CallArgs, Geometry, geometry, normalise
-from rnnviz.core.cells import GATE_NAMES, Clamps, DirectionRecord, kind_of, layer_weights, run_direction
-from rnnviz.core.cells import quantity_names as cell_quantity_names
-from rnnviz.core.numerics import FirstNonFinite, find_first_nonfinite, max_abs_difference, tolerance_for
+from rnnviz.core.cells import Clamps, DirectionRecord, kind_of, layer_weights, run_direction
+from rnnviz.core.numerics import find_first_nonfinite, max_abs_difference, tolerance_for
+from rnnviz.core.result import Trace
+from rnnviz.core.size import MAX_TRACE_BYTES, size_problem, trace_bytes
+
+__all__ = ["Trace", "trace", "trace_sequential"]
 
 
-@dataclass(frozen=True, eq=False)
-class Trace:
-    """What a recurrent module computed, step by step.
-
-    ``output``, ``h_n``, ``c_n`` are in the module's own layout (batch-first if the module is, unbatched if
-    the input was). Everything read through ``gate``/``state``/``preactivation``/``gate_terms`` is
-    time-major ``(seq, batch, size)`` and row t always belongs to input position t, in both directions.
-    For a Cell, seq is 1, ``output`` is h' and ``h_n`` is None (``c_n`` is c' for an LSTMCell).
-    """
-
-    kind: str  # "LSTM", "GRU", "RNN_TANH", "RNN_RELU"
-    geometry: Geometry
-    output: torch.Tensor
-    h_n: torch.Tensor | None
-    c_n: torch.Tensor | None
-    max_abs_error: float
-    tolerance: float
-    math: str
-    nonfinite: FirstNonFinite | None
-    unbatched: bool
-    layer_inputs: tuple[torch.Tensor, ...] = field(repr=False)  # per layer: (T, B, I_layer)
-    records: dict[tuple[int, int], DirectionRecord] = field(repr=False)
-    clamped: bool = False  # gates were forced (rnnviz.intervene): not a run the module can make
-
-    @property
-    def gate_names(self) -> tuple[str, ...]:
-        """LSTM ('i', 'f', 'g', 'o'), GRU ('r', 'z', 'n'), vanilla RNN ()."""
-        return GATE_NAMES[self.kind]
-
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        """'h', plus 'c' for an LSTM, plus 'h_unprojected' (o * tanh(c)) for an LSTM with proj_size."""
-        return self.quantity_names[len(self.gate_names) :]
-
-    @property
-    def quantity_names(self) -> tuple[str, ...]:
-        """Every gate, then every state: what a view of "each quantity" shows (``values`` reads any of them)."""
-        return cell_quantity_names(self.kind, projected=bool(self.geometry.proj_size))
-
-    @property
-    def seq_len(self) -> int:
-        return self.layer_inputs[0].shape[0]
-
-    @property
-    def batch_size(self) -> int:
-        return self.layer_inputs[0].shape[1]
-
-    @property
-    def matches(self) -> bool:
-        """True when the trace agrees with the module's own forward within ``tolerance``."""
-        return self.max_abs_error <= self.tolerance
-
-    def check_summary(self) -> str:
-        """One line for a badge, e.g. 'matches torch.nn.LSTM forward: max |Δ| = 2.4e-08 (tolerance 1e-05, ...)'."""
-        if self.clamped:
-            return "intervened run (gates clamped): not a run the module itself can make, so not compared"
-        verdict = "matches" if self.matches else "DOES NOT match"
-        return (
-            f"{verdict} torch.nn.{self.geometry.name} forward: max |Δ| = {self.max_abs_error:.1e} "
-            f"(tolerance {self.tolerance:.0e}, {self.math})"
-        )
-
-    def record(self, layer: int = 0, direction: int = 0) -> DirectionRecord:
-        """The raw record of one layer and direction; raises a clear IndexError for a bad selection."""
-        if (layer, direction) not in self.records:
-            raise IndexError(
-                f"no layer {layer}, direction {direction}: the module has {self.geometry.num_layers} layer(s) "
-                f"and {self.geometry.num_directions} direction(s)"
-            )
-        return self.records[(layer, direction)]
-
-    def _block(self, stacked: torch.Tensor, name: str) -> torch.Tensor:
-        names = self.gate_names or ("h",)
-        if name not in names:
-            raise KeyError(f"{self.kind} has no gate {name!r}; its gates are {names}")
-        width = self.geometry.hidden_size
-        k = names.index(name)
-        return stacked[..., k * width : (k + 1) * width]
-
-    def gate(self, name: str, layer: int = 0, direction: int = 0) -> torch.Tensor:
-        """Post-activation gate ``name`` for every step, (seq, batch, hidden). E.g. LSTM f_t = sigmoid(...)."""
-        if not self.gate_names:
-            raise KeyError(f"a vanilla RNN ({self.kind}) has no gates; use state('h')")
-        return self._block(self.record(layer, direction).gates, name)
-
-    def gate_terms(self, name: str, layer: int = 0, direction: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W_i· x_t + b_i·, W_h· h_{t-1} + b_h·) for gate ``name``, each (seq, batch, hidden).
-
-        For a vanilla RNN the name is 'h'.
-        """
-        rec = self.record(layer, direction)
-        return self._block(rec.input_term, name), self._block(rec.hidden_term, name)
-
-    def preactivation(self, name: str, layer: int = 0, direction: int = 0) -> torch.Tensor:
-        """The argument of the gate's activation, (seq, batch, hidden).
-
-        Sum of both ``gate_terms``, except GRU 'n', whose argument is ``W_in x + b_in + r * (W_hn h + b_hn)``.
-        For a vanilla RNN the name is 'h': h_t = tanh/relu(preactivation('h')).
-        """
-        input_term, hidden_term = self.gate_terms(name, layer, direction)
-        if self.kind == "GRU" and name == "n":
-            return input_term + hidden_term * self.gate("r", layer, direction)
-        return hidden_term + input_term
-
-    def state(self, name: str = "h", layer: int = 0, direction: int = 0) -> torch.Tensor:
-        """State after each step, (seq, batch, size): 'h' (size P), 'c' (LSTM, size H), 'h_unprojected'."""
-        if name not in self.state_names:
-            raise KeyError(f"{self.kind} has no state {name!r}; its states are {self.state_names}")
-        rec = self.record(layer, direction)
-        return {"h": rec.h, "c": rec.c, "h_unprojected": rec.h_unprojected}[name]
-
-    def values(self, name: str, layer: int = 0, direction: int = 0) -> torch.Tensor:
-        """Gate or state ``name`` (any of ``quantity_names``) after each step, (seq, batch, size)."""
-        if name in self.gate_names:
-            return self.gate(name, layer, direction)
-        return self.state(name, layer, direction)
-
-    def previous_state(self, name: str = "h", layer: int = 0, direction: int = 0) -> torch.Tensor:
-        """The state each step started from (h_{t-1}), (seq, batch, size); for the reverse direction h_{t+1}."""
-        if name not in ("h", "c") or name not in self.state_names:
-            raise KeyError(f"previous_state takes 'h' (or 'c' for an LSTM), got {name!r}")
-        rec = self.record(layer, direction)
-        states, initial = (rec.h, rec.h0) if name == "h" else (rec.c, rec.c0)
-        if direction == 1:
-            return torch.cat((states[1:], initial.unsqueeze(0)), 0)
-        return torch.cat((initial.unsqueeze(0), states[:-1]), 0)
-
-    def layer_input(self, layer: int = 0) -> torch.Tensor:
-        """What layer ``layer`` read, (seq, batch, I_layer): x for layer 0, the layer below's output after."""
-        return self.layer_inputs[layer]
-
-
-def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
+def trace(
+    module: nn.Module, x: torch.Tensor | PackedSequence, hx: object = None, *, max_bytes: int = MAX_TRACE_BYTES
+) -> Trace:
     """Trace ``module(x, hx)`` one time step at a time and check the result against the module itself.
 
     The check runs the module's forward once in eval mode (``module.training`` is restored afterwards), so
@@ -159,45 +36,74 @@ def trace(module: nn.Module, x: torch.Tensor, hx: object = None) -> Trace:
 
     ``module``: ``torch.nn.RNN | LSTM | GRU`` (any num_layers, bidirectional, bias, batch_first,
     nonlinearity, proj_size) or ``RNNCell | LSTMCell | GRUCell``. ``x``, ``hx``: exactly what the module
-    accepts, unbatched input included. Raises TypeError/ValueError for anything the module would reject.
+    accepts, unbatched input and a ``PackedSequence`` included (a packed trace reads NaN past each sequence's
+    length; ``h_n`` holds each sequence's state at its own last step). Raises TypeError/ValueError for
+    anything the module would reject, and ValueError before allocating anything when the trace would
+    record more than ``max_bytes`` (1 GiB by default; see ``rnnviz.core.size.trace_bytes``).
     """
-    return trace_with_clamps(module, x, hx, {})
+    return _traced(module, x, hx, None, max_bytes)
 
 
-def trace_with_clamps(module: nn.Module, x: torch.Tensor, hx: object, clamps: dict[tuple[int, int], Clamps]) -> Trace:
-    """``trace``, with gates forced to fixed values where ``clamps[(layer, direction)]`` says (interventions)."""
+def trace_sequential(
+    module: nn.Module,
+    x: torch.Tensor | PackedSequence,
+    hx: object = None,
+    clamps: dict[tuple[int, int], Clamps] | None = None,
+    *,
+    max_bytes: int = MAX_TRACE_BYTES,
+) -> Trace:
+    """``trace``, one step at a time from the trace's own states; gates are forced to fixed values where
+    ``clamps[(layer, direction)]`` says (interventions), which makes the result ``Trace.clamped``."""
+    return _traced(module, x, hx, clamps or {}, max_bytes)
+
+
+def _traced(
+    module: nn.Module, x: object, hx: object, clamps: dict[tuple[int, int], Clamps] | None, max_bytes: int
+) -> Trace:
+    """The batched engine when ``clamps`` is None, else the sequential one; then the shared check."""
     kind = kind_of(module)
     geo = geometry(module)
     args = normalise(module, geo, kind, x, hx)
+    problem = size_problem(trace_bytes(kind, geo, *args.x.shape[:2], args.x.element_size()), max_bytes)
+    if problem:
+        raise ValueError(f"{problem} (or raise the limit: rnnviz.trace(..., max_bytes=...))")
     with torch.no_grad():
-        layer_inputs, records = _run_layers(module, kind, geo, args, clamps)
-        output, h_n, c_n = _assemble(geo, kind, args, layer_inputs, records)
         reference = _reference_forward(module, x, hx)
-    ours = (output,) if geo.is_cell else (output, h_n)
-    ours += (c_n,) if kind == "LSTM" else ()
+        if clamps is None:
+            top_states = _time_major(reference[0], geo, args)
+            layer_inputs, records, below_error = run_layers_batched(module, kind, geo, args, top_states)
+        else:
+            layer_inputs, records = _run_layers_sequential(module, geo, kind, args, clamps)
+            below_error = 0.0
+        nonfinite = _find_nonfinite(module, kind, geo, args, layer_inputs, records)
+        output, h_n, c_n = _assemble(geo, args, records)
+    ours = _flat(output, None if geo.is_cell else h_n, c_n)
     tolerance, math = tolerance_for(args.x, reference)
+    errors = [max_abs_difference(a, b) for a, b in zip(ours, reference, strict=True)]
     return Trace(
         kind=kind,
         geometry=geo,
         output=output,
         h_n=h_n,
         c_n=c_n,
-        max_abs_error=max(max_abs_difference(a, b) for a, b in zip(ours, reference, strict=True)),
+        max_abs_error=max(errors + [below_error]),
         tolerance=tolerance,
         math=math,
-        nonfinite=find_first_nonfinite(module, kind, geo, layer_inputs, records),
+        nonfinite=nonfinite,
         unbatched=args.unbatched,
         layer_inputs=tuple(layer_inputs),
         records=records,
-        clamped=any(clamps.values()),
+        clamped=bool(clamps) and any(clamps.values()),
+        packing=args.packing,
     )
 
 
-def _run_layers(
-    module: nn.Module, kind: str, geo: Geometry, args: CallArgs, clamps: dict[tuple[int, int], Clamps]
+def _run_layers_sequential(
+    module: nn.Module, geo: Geometry, kind: str, args: CallArgs, clamps: dict[tuple[int, int], Clamps]
 ) -> tuple[list[torch.Tensor], dict[tuple[int, int], DirectionRecord]]:
     records: dict[tuple[int, int], DirectionRecord] = {}
     layer_inputs = [args.x]
+    restarts = None if args.packing is None else args.packing.ends(args.x.device)
     for layer in range(geo.num_layers):
         for direction in range(geo.num_directions):
             index = layer * geo.num_directions + direction
@@ -209,29 +115,50 @@ def _run_layers(
                 None if args.c0 is None else args.c0[index],
                 reverse=direction == 1,
                 clamps=clamps.get((layer, direction)),
+                restarts=restarts if direction == 1 else None,
             )
         if layer + 1 < geo.num_layers:  # next layer reads both directions side by side: (T, B, D*P)
             layer_inputs.append(torch.cat([records[(layer, d)].h for d in range(geo.num_directions)], -1))
     return layer_inputs, records
 
 
+def _find_nonfinite(module: nn.Module, kind: str, geo: Geometry, args: CallArgs, layer_inputs: list, records: dict):
+    """The first NaN/inf of the real steps; a packed batch's steps past each length are then set to NaN."""
+    if args.packing is None:
+        return find_first_nonfinite(module, kind, geo, layer_inputs, records)
+    padded = [*layer_inputs]
+    for rec in records.values():
+        padded += [
+            t for t in (rec.input_term, rec.hidden_term, rec.gates, rec.h, rec.c, rec.h_unprojected) if t is not None
+        ]
+    for values in padded:  # the steps past each length were computed from zero padding: not part of the run
+        args.packing.mask_(values, 0.0)
+    found = find_first_nonfinite(module, kind, geo, layer_inputs, records)
+    for values in padded:
+        args.packing.mask_(values, float("nan"))
+    return found
+
+
 def _assemble(
-    geo: Geometry, kind: str, args: CallArgs, layer_inputs: list, records: dict
-) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    geo: Geometry, args: CallArgs, records: dict[tuple[int, int], DirectionRecord]
+) -> tuple[torch.Tensor | PackedSequence, torch.Tensor | None, torch.Tensor | None]:
     """Put the traced states back into the module's own output layout."""
     top = geo.num_layers - 1
     output = torch.cat([records[(top, d)].h for d in range(geo.num_directions)], -1)  # (T, B, D*P)
-    finals = []  # forward direction ends at t = T-1, reverse at t = 0
-    for layer in range(geo.num_layers):
-        for d in range(geo.num_directions):
-            finals.append((records[(layer, d)], -1 if d == 0 else 0))
-    h_n = torch.stack([rec.h[t] for rec, t in finals])  # (L*D, B, P), never batch-first
-    c_n = torch.stack([rec.c[t] for rec, t in finals]) if kind == "LSTM" else None
+    finals = [(records[(layer, d)], d == 1) for layer in range(geo.num_layers) for d in range(geo.num_directions)]
+    h_n = torch.stack([_final(rec.h, reverse, args) for rec, reverse in finals])  # (L*D, B, P), never batch-first
+    c_n = (
+        torch.stack([_final(rec.c, reverse, args) for rec, reverse in finals])
+        if records[(0, 0)].c is not None
+        else None
+    )
     if geo.is_cell:
         output, c_n = output[0], (None if c_n is None else c_n[0])  # (B, H)
         if args.unbatched:
             output, c_n = output[0], (None if c_n is None else c_n[0])
         return output, None, c_n
+    if args.packing is not None:
+        return args.packing.sequence(output), h_n, c_n
     if args.unbatched:
         return output[:, 0], h_n[:, 0], (None if c_n is None else c_n[:, 0])
     if geo.batch_first:
@@ -239,15 +166,43 @@ def _assemble(
     return output, h_n, c_n
 
 
-def _reference_forward(module: nn.Module, x: torch.Tensor, hx: object) -> tuple[torch.Tensor, ...]:
-    """The module's own forward in eval mode (dropout off), flattened to (output, h_n[, c_n])."""
+def _final(states: torch.Tensor, reverse: bool, args: CallArgs) -> torch.Tensor:
+    """The state after a direction's last step, (B, *): t = T-1 forward, t = 0 reverse, or a packed
+    sequence's own last step."""
+    if args.packing is not None:
+        return args.packing.last_steps(states, reverse)
+    return states[0] if reverse else states[-1]
+
+
+def _time_major(output: torch.Tensor, geo: Geometry, args: CallArgs) -> torch.Tensor:
+    """The module's output (or a Cell's h') as (T, B, D*P), padded with zeros for a packed batch."""
+    if args.packing is not None:
+        return args.packing.padded(output)
+    if geo.is_cell:
+        return output.reshape(1, -1, output.shape[-1])
+    if args.unbatched:
+        return output.unsqueeze(1)
+    return output.transpose(0, 1) if geo.batch_first else output
+
+
+def _flat(output: object, h_n: torch.Tensor | None, c_n: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
+    """(output, h_n[, c_n]) as plain tensors (a PackedSequence by its data), leaving out what is None."""
+    output = output.data if isinstance(output, PackedSequence) else output
+    return tuple(t for t in (output, h_n, c_n) if t is not None)
+
+
+def _reference_forward(module: nn.Module, x: object, hx: object) -> tuple[torch.Tensor, ...]:
+    """The module's own forward in eval mode (dropout off), flattened to (output, h_n[, c_n]).
+
+    ``module.forward``, not ``module(...)``: hooks (a ``capture``'s among them) see only the caller's calls.
+    """
     was_training = module.training
     module.eval()
     try:
-        result = module(x, hx)
+        result = module.forward(x, hx)
     finally:
         module.train(was_training)
     if isinstance(module, nn.RNNBase):
         output, state = result
-        return (output, *state) if isinstance(state, tuple) else (output, state)
+        return _flat(output, *(state if isinstance(state, tuple) else (state, None)))
     return tuple(result) if isinstance(result, tuple) else (result,)

@@ -12,18 +12,21 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from rnnviz.core.cells import gate_count
+from rnnviz.core.call_args import geometry
+from rnnviz.core.cells import kind_of
 from rnnviz.core.checkpoints import load_checkpoint
 from rnnviz.core.interventions import Intervention, intervene
+from rnnviz.core.packed import validate_packing
+from rnnviz.core.size import MAX_TRACE_BYTES, size_problem, trace_bytes
 from rnnviz.core.spec import DTYPES, ModelSpec, build_model
 from rnnviz.core.trace import Trace, trace
 from rnnviz.experiment.parsing import parse_initial_state, sequence_to_input
+from rnnviz.experiment.prediction import LinearHead, linear_head
 from rnnviz.experiment.signals import InputSpec, make_input
 
 INITIAL_STATE_MODES = ("zeros", "random", "typed")
-#: A trace keeps every gate and state of every step; a run that would need more memory than this is refused.
-MAX_TRACE_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ class InitialState:
 @dataclass(frozen=True)
 class Experiment:
     """Everything that determines a traced run. ``sequence`` (float64 bytes, shape ``sequence_shape``
-    (seq, features)) replaces the generated input; ``checkpoint`` bytes replace the built model."""
+    (seq, features)) replaces the generated input; ``checkpoint`` bytes replace the built model; ``lengths``
+    (one per batch item) packs the batch with ``pack_padded_sequence(..., enforce_sorted=False)``, so each
+    sequence stops at its own length."""
 
     model_spec: ModelSpec
     input_spec: InputSpec = field(default_factory=InputSpec)
@@ -52,6 +57,7 @@ class Experiment:
     sequence: bytes | None = None
     sequence_shape: tuple[int, int] | None = None
     checkpoint: bytes | None = field(default=None, repr=False)
+    lengths: tuple[int, ...] | None = None
 
     def with_sequence(self, values: np.ndarray) -> Experiment:
         """A copy that feeds ``values`` (seq, features) instead of the generated input."""
@@ -70,18 +76,23 @@ class BuiltRun:
 
     spec: ModelSpec  # for a checkpoint, the spec read from its weights
     module: nn.RNNBase
-    x: torch.Tensor  # the module's own layout
+    x: torch.Tensor | PackedSequence  # the module's own layout; packed when the experiment has lengths
     hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
     notes: tuple[str, ...] = ()  # what was assumed when loading a checkpoint
+    head: LinearHead | None = None  # a checkpoint's linear layer on the recurrent output (the sine model's head)
 
 
 def build_run(experiment: Experiment) -> BuiltRun:
     """Build the module and its arguments. Raises ValueError (InputError, CheckpointError) saying what to fix."""
     notes: tuple[str, ...] = ()
+    head = None
     if experiment.checkpoint is not None:
         loaded = load_checkpoint(experiment.checkpoint, batch_first=experiment.model_spec.batch_first)
         spec, module = loaded.spec, loaded.module.eval()
-        notes = tuple(loaded.summary())
+        head = linear_head(loaded.extra, spec.num_directions * spec.out_size)
+        notes = tuple(loaded.summary(used=head.keys if head is not None else frozenset()))
+        if head is not None:
+            notes += (f"{head.name}: nn.{head.module!r} on the output, its prediction shown under the steps",)
     else:
         spec = experiment.model_spec
         module = build_model(spec, experiment.seed)
@@ -91,28 +102,24 @@ def build_run(experiment: Experiment) -> BuiltRun:
         x = make_input(experiment.input_spec, spec.input_size, spec.batch_first, dtype)
     else:
         x = sequence_to_input(values, experiment.input_spec.batch, spec.batch_first, dtype, spec.input_size)
-    _check_trace_size(spec, x)
-    return BuiltRun(spec, module, x, _initial_state(experiment, spec, x), notes)
-
-
-def trace_bytes(spec: ModelSpec, seq_len: int, batch: int) -> int:
-    """Memory a trace of ``spec`` records: per step, batch item, layer and direction the input term, the
-    recurrent term and the gates (3 x G*H numbers) plus h and c."""
-    blocks = gate_count(spec.mode)
-    per_step = 3 * blocks * spec.hidden_size + spec.out_size + spec.hidden_size
-    itemsize = torch.finfo(DTYPES[spec.dtype]).bits // 8
-    return spec.num_layers * spec.num_directions * seq_len * batch * per_step * itemsize
-
-
-def _check_trace_size(spec: ModelSpec, x: torch.Tensor) -> None:
     seq_len, batch = (x.shape[1], x.shape[0]) if spec.batch_first else (x.shape[0], x.shape[1])
-    needed = trace_bytes(spec, seq_len, batch)
-    if needed > MAX_TRACE_BYTES:
-        raise ValueError(
-            f"tracing this run would record {needed / 2**30:.1f} GiB of gates and states (the limit is "
-            f"{MAX_TRACE_BYTES / 2**30:.0f} GiB): lower the batch size, the sequence length, the hidden size "
-            "or the number of layers"
-        )
+    problem = size_problem(
+        trace_bytes(kind_of(module), geometry(module), seq_len, batch, x.element_size()), MAX_TRACE_BYTES
+    )
+    if problem:
+        raise ValueError(problem)
+    hx = _initial_state(experiment, spec, x)
+    if experiment.lengths is not None:
+        x = _packed(x, experiment.lengths, spec.batch_first, seq_len)
+    return BuiltRun(spec, module, x, hx, notes, head)
+
+
+def _packed(x: torch.Tensor, lengths: tuple[int, ...], batch_first: bool, seq_len: int) -> PackedSequence:
+    """The batch packed so that sequence b stops after ``lengths[b]`` steps (in any order)."""
+    problems = validate_packing(lengths, x.shape[0] if batch_first else x.shape[1], seq_len)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return pack_padded_sequence(x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
 
 
 def _initial_state(experiment: Experiment, spec: ModelSpec, x: torch.Tensor):

@@ -1,11 +1,10 @@
-"""Figures as files: PNG/SVG (kaleido renders in headless chromium), standalone HTML; MIME types of every
-download the app offers."""
+"""Figures as files: a standalone HTML page (PNG and SVG are made in the browser, by plotly.js: see
+``rnnviz.ui.common.image_export``); MIME types of every download the app offers."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-IMAGE_FORMATS = ("png", "svg")
 MIME_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
@@ -16,13 +15,6 @@ MIME_TYPES = {
 }
 
 
-def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0) -> bytes:
-    """``fig`` as PNG or SVG bytes (static export renders in headless chromium via kaleido), or HTML.
-
-    HTML embeds plotly.js, so the file opens offline.
-    """
-    if fmt == "html":
-        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
-    if fmt not in IMAGE_FORMATS:
-        raise ValueError(f"format must be one of png, svg, html; got {fmt!r}")
-    return fig.to_image(format=fmt, scale=scale if fmt == "png" else 1.0)
+def figure_html(fig: go.Figure) -> bytes:
+    """``fig`` as a standalone HTML page that embeds plotly.js, so the file opens offline."""
+    return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")

@@ -21,10 +21,12 @@ def sequence_lines(
     y_title: str,
     current_step: int | None = None,
     changed: dict[str, np.ndarray] | None = None,
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
     """One line per named series (each (T,)), time on x; ``changed`` series (same names) drawn dashed on top.
 
-    A vertical marker shows ``current_step``. Long series are decimated and drawn with scattergl.
+    A vertical marker shows ``current_step``. Long series are decimated and drawn with scattergl. ``colours``
+    gives some series their own colour (e.g. ``SIGNAL_COLOURS``); the others take the category colours.
     """
     names = list(series)[:MAX_LINES]
     if len(series) > MAX_LINES:
@@ -35,7 +37,7 @@ def sequence_lines(
     kept = np.arange(0, steps, stride)
     data = []
     for index, name in enumerate(names):
-        colour = CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
+        colour = (colours or {}).get(name, CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)])
         y = np.asarray(series[name], dtype=np.float32)[kept]
         data.append(trace_type(x=kept, y=y, name=name, mode="lines", line=dict(color=colour)))
         if changed is not None and name in changed:

@@ -1,7 +1,8 @@
 """The per-step view as data for the browser: one traced slice (layer, direction, batch item) and one unit, with
 every number the view can show at every step, so that scrubbing and Play need no server.
 
-``step_view_data(trace, unit=k, ...)`` is a JSON-ready dict:
+``step_view_data(trace, unit=k, ...)`` is a JSON-ready dict (for a packed batch, over the batch item's own
+steps only):
 
 * ``diagram``: the cell diagram (``cell_diagram_svg``) drawn at the first step, and for each card q the colour
   index (into ``luts``) and the text (4 significant digits) of unit k at every step; with ``all_units`` also
@@ -150,7 +151,9 @@ def step_view_data(
     """Everything the browser needs to draw any step of one unit (see the module docstring), or None when it
     would not fit in ``max_bytes`` (default ``MAX_PAYLOAD_BYTES``)."""
     max_bytes = MAX_PAYLOAD_BYTES if max_bytes is None else max_bytes
-    series = cell_series(trace, layer, direction, batch)  # quantity -> (T, size)
+    # a packed sequence has only its own steps: the view of batch item ``batch`` ends at its last one
+    steps = trace.seq_len if trace.lengths is None else int(trace.lengths[batch])
+    series = {q: v[:steps] for q, v in cell_series(trace, layer, direction, batch).items()}  # quantity -> (T, size)
     limits = trace_limits(trace, layer, direction, batch)
     scales = scale_limits(trace.kind, {}, limits)  # the fixed bounds of the whole sequence
     reverse = direction == 1
@@ -169,7 +172,7 @@ def step_view_data(
     lines = equation_series(trace, unit=unit, layer=layer, direction=direction, batch=batch)
     data = {
         "kind": trace.kind,
-        "steps": trace.seq_len,
+        "steps": steps,
         "unit": unit,
         "reverse": reverse,
         "all_units": all_units,
@@ -184,11 +187,16 @@ def step_view_data(
                 "name": line.name,
                 "symbolic": line.symbolic_html,
                 "template": line.evaluated_html,
-                "slots": [list(slot) for slot in line.slots],
+                "slots": [list(slot[:steps]) for slot in line.slots],
             }
             for line in lines
         ],
     }
+    if steps < trace.seq_len:
+        data["notes"].append(
+            f"Batch item {batch} is a packed sequence of length {steps}: the module ran it over t = 0..{steps - 1} "
+            "only, so its view ends there (the charts grey out the steps it does not have)."
+        )
     if all_units:
         _add_bars(data, series, scales, max_bytes)
     return data if payload_bytes(data) <= max_bytes else None

@@ -33,8 +33,12 @@ TENSOR_COLOURS = {
     "h_n": "#7F7F7F",
     "c_n": "#000000",
 }
+#: A task's signals: what the model read, what it should output, what it outputs.
+SIGNAL_COLOURS = {"input": "#B0B0B0", "target": "#000000", "prediction": "#0072B2"}
 #: A qualitative cycle (Okabe–Ito without black) for categories such as the sequences of a batch.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+#: What a heatmap shows where there is no value (NaN: e.g. past a packed sequence's length).
+NO_VALUE_COLOUR = "#D4D4D4"
 SEQUENTIAL_SCALE = "Viridis"  # for sigmoid gates, fixed to 0..1
 DIVERGING_SCALE = "RdBu_r"  # for tanh quantities and states, centred at 0
 

@@ -10,10 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.lines import MAX_LINE_POINTS, MAX_LINES
-from rnnviz.figures.style import CATEGORY_COLOURS, as_float32, base_layout, line_trace
+from rnnviz.figures.style import CATEGORY_COLOURS, SIGNAL_COLOURS, as_float32, base_layout, line_trace
 
 #: Colours of the three signals of the task, the same in every training figure.
-SIGNAL_COLOURS = {"input": "#B0B0B0", "target": "#000000", "prediction": "#0072B2"}
 LOSS_COLOUR = "#D55E00"
 
 

@@ -68,14 +68,23 @@ def _cell_for(module: nn.RNNBase, kind: str, layer: int, direction: int) -> nn.M
     return cell.eval()
 
 
-def cell_loop(module: nn.RNNBase, x: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor | None) -> tuple:
+def cell_loop(
+    module: nn.RNNBase,
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor | None,
+    lengths: torch.Tensor | None = None,
+) -> tuple:
     """Run ``module``'s layers with Cells in a Python loop. x (T, B, I) time-major, h0 (L*D, B, P), c0 (L*D, B, H).
 
+    With ``lengths`` (B,) (a packed batch) a sequence's state changes only at its own steps t < length: the
+    forward direction then holds its last state, the reverse one holds h0 until it starts at t = length - 1.
     Returns (output (T, B, D*P), h_n (L*D, B, P), c_n (L*D, B, H) or None).
     """
     kind = module.mode
     directions = 2 if module.bidirectional else 1
     steps = x.shape[0]
+    running = None if lengths is None else (torch.arange(steps)[:, None] < lengths[None, :]).unsqueeze(-1)  # (T, B, 1)
     layer_input, h_last, c_last = x, [], []
     with torch.no_grad():
         for layer in range(module.num_layers):
@@ -89,9 +98,13 @@ def cell_loop(module: nn.RNNBase, x: torch.Tensor, h0: torch.Tensor, c0: torch.T
                 hs = [None] * steps
                 for t in reversed(range(steps)) if direction else range(steps):
                     if kind == "LSTM":
-                        h, c = cell(layer_input[t], (h, c))
+                        h_t, c_t = cell(layer_input[t], (h, c))
                     else:
-                        h = cell(layer_input[t], h)
+                        h_t, c_t = cell(layer_input[t], h), None
+                    if running is not None:  # a sequence past its length keeps its state
+                        h_t = torch.where(running[t], h_t, h)
+                        c_t = None if c is None else torch.where(running[t], c_t, c)
+                    h, c = h_t, c_t
                     hs[t] = h if w_hr is None else h @ w_hr.T  # (B, P)
                 outputs.append(torch.stack(hs))  # (T, B, P)
                 h_last.append(hs[0] if direction else hs[-1])
@@ -182,7 +195,7 @@ def embedding_stages(table: ShapeTable, seed: int = 0) -> tuple[Stage, ...]:
 
 
 def trace_vs_cell_loop(module: nn.RNNBase, trace: Trace) -> CellLoopCheck | None:
-    """A traced run vs ``module``'s Cells called in a Python loop from the trace's own x and h0/c0.
+    """A traced run vs ``module``'s Cells called in a Python loop from the trace's own x and h0/c0 (and lengths).
 
     None for an LSTM with proj_size started from a non-zero h0 (an LSTMCell has no projection to start from).
     """
@@ -192,7 +205,9 @@ def trace_vs_cell_loop(module: nn.RNNBase, trace: Trace) -> CellLoopCheck | None
     c0 = torch.stack([rec.c0 for rec in records]) if trace.kind == "LSTM" else None  # (L*D, B, H)
     if geo.proj_size and bool(h0.any()):
         return None
-    loop_output, loop_h_n, loop_c_n = cell_loop(module, trace.layer_input(0), h0, c0)
+    loop_output, loop_h_n, loop_c_n = cell_loop(module, trace.layer_input(0), h0, c0, trace.lengths)
+    if trace.packing is not None:
+        trace.packing.mask_(loop_output, float("nan"))  # compared at the real steps only
     top = geo.num_layers - 1
     traced_output = torch.cat([trace.state("h", top, d) for d in range(geo.num_directions)], -1)  # (T, B, D*P)
     batched = (lambda t: t[:, None]) if trace.unbatched else (lambda t: t)  # h_n/c_n: (L*D, B, size)

@@ -18,7 +18,10 @@ from torch import nn
 from rnnviz.core.numerics import max_abs_difference
 from rnnviz.core.spec import DTYPES, ModelSpec, build_model, torch_constructor, torch_seed
 from rnnviz.shapes.checks import random_tensor, run_module
+from rnnviz.shapes.differences import DifferenceWindow, difference_window
 
+#: The axes of a batch-first output (B, T, D*P), as the difference windows name them.
+OUTPUT_AXES = ("sequence", "t", "unit")
 #: torch errors a mistake may raise (anything else is a bug of the lab and propagates).
 TORCH_ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
 
@@ -38,6 +41,7 @@ class MistakeOutcome:
     max_abs_diff: float | None  # between wrong and right results, when both exist with the same shape
     explanation: str
     worst_place: str = ""  # e.g. "at [1, 2, 5]: -0.1234 (mistake) vs 0.0321 (fix)", when max_abs_diff is set
+    window: DifferenceWindow | None = None  # both results where they start to differ (same shape only)
 
     @property
     def raised(self) -> bool:
@@ -80,7 +84,8 @@ def worst_place(wrong: torch.Tensor, right: torch.Tensor) -> str:
     return f"at {index}: {wrong.flatten()[flat]:.4f} (mistake) vs {right.flatten()[flat]:.4f} (fix)"
 
 
-def _outcome(key, spec, wrong_code, fix, attempt, right, explanation) -> MistakeOutcome:
+def _outcome(key, spec, wrong_code, fix, attempt, right, explanation, axes=()) -> MistakeOutcome:
+    """``axes`` names the axes of the right result (e.g. ("sequence", "t", "unit")) for its difference window."""
     wrong, error = attempt
     same = wrong is not None and wrong.shape == right.shape
     return MistakeOutcome(
@@ -95,6 +100,7 @@ def _outcome(key, spec, wrong_code, fix, attempt, right, explanation) -> Mistake
         max_abs_difference(wrong, right) if same else None,
         explanation,
         worst_place(wrong, right) if same else "",
+        difference_window(wrong, right, axes) if same and axes else None,
     )
 
 
@@ -121,6 +127,7 @@ def batch_first_data_into_sequence_first_model(spec: ModelSpec, seed: int) -> Mi
         right,
         f"No error: the model reads axis 0 as time, so it runs {b} steps over {t} sequences. The output "
         "even has the shape you expected, but every number mixes different sequences.",
+        OUTPUT_AXES,
     )
 
 
@@ -191,6 +198,7 @@ def view_instead_of_transpose(spec: ModelSpec, seed: int) -> MistakeOutcome:
         right,
         ".view keeps the memory order, so 'sequence' 0 of the viewed tensor is steps 0, 1, … of "
         "several different sequences; only a transpose (or permute) moves the axes.",
+        OUTPUT_AXES,
     )
 
 
@@ -214,6 +222,7 @@ def last_output_of_bidirectional(spec: ModelSpec, seed: int) -> MistakeOutcome:
         f"The forward half of output[:, -1] is the forward final state (max |Δ| = {forward_diff:.1e}); "
         "the reverse half is the reverse direction after only ONE step (it runs from the end), "
         f"max |Δ| = {reverse_diff:.1e}. The reverse final state sits at output[:, 0, {p}:].",
+        ("sequence", "unit"),
     )
 
 

@@ -13,7 +13,6 @@ t = 0). ``pad_packed_sequence`` turns the packed output back into (T, B, D*P) wi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,55 +20,9 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnviz.core.numerics import max_abs_difference, tolerance_for
+from rnnviz.core.packed import validate_packing
 from rnnviz.core.spec import DTYPES, ModelSpec, build_model
 from rnnviz.shapes.checks import random_tensor, run_module
-
-
-def default_lengths(batch: int, seq_len: int) -> tuple[int, ...]:
-    """Distinct-looking lengths from seq_len down, one per sequence: e.g. (5, 4, 2) for batch 3, seq_len 5."""
-    return tuple(max(1, round(seq_len - k * (seq_len - 1) / batch)) for k in range(batch))
-
-
-def parse_lengths(text: str) -> tuple[int, ...]:
-    """'5, 3 2' -> (5, 3, 2); ValueError naming the first entry that is not a whole number."""
-    entries = [e for e in re.split(r"[,\s;]+", text.strip()) if e]
-    if not entries:
-        raise ValueError("type one length per sequence, separated by commas, e.g. '5, 3, 2'")
-    lengths = []
-    for entry in entries:
-        if not re.fullmatch(r"[+-]?\d{1,9}", entry):
-            raise ValueError(
-                f"lengths must be whole numbers (up to 9 digits) separated by commas, e.g. '5, 3, 2'; "
-                f"got {entry[:20]!r}"
-            )
-        lengths.append(int(entry))
-    return tuple(lengths)
-
-
-def validate_packing(lengths: tuple[int, ...], batch: int, seq_len: int, unbatched: bool = False) -> list[str]:
-    """Every reason this batch cannot be packed, each saying what to change (empty when it can)."""
-    if unbatched:
-        return ["pack_padded_sequence needs a batch axis: turn off 'unbatched input'"]
-    if batch < 2:
-        return [
-            "a batch of one has nothing to pack (one sequence can simply be run unpadded, x[:length]): "
-            "set the batch size to 2 or more to see packing"
-        ]
-    problems = []
-    if len(lengths) != batch:
-        problems.append(f"give one length per sequence: the batch has {batch} sequences, got {len(lengths)} lengths")
-    short = [n for n in lengths if n < 1]
-    if short:
-        problems.append(
-            f"PyTorch requires every length to be at least 1 (an empty sequence cannot be packed), got {short}"
-        )
-    long = [n for n in lengths if n > seq_len]
-    if long:
-        problems.append(
-            f"lengths cannot exceed the padded sequence length {seq_len}, got {long}: PyTorch does not "
-            "check this, and pack_padded_sequence would read past the end of the padded tensor"
-        )
-    return problems
 
 
 @dataclass(frozen=True, eq=False)

@@ -96,3 +96,12 @@ def evaluation_stretch(length: float = 20 * math.pi, points: int = 10, start: fl
     x = torch.sin(positions).to(torch.float32).view(1, n, 1)
     target = torch.cos(positions).to(torch.float32).view(1, n, 1)
     return SineStretch(positions=positions, x=x, target=target)
+
+
+def training_stretch(windows: int, points: int = 10) -> SineStretch:
+    """The first ``windows`` training windows as one clean stretch on the training grid: 0 to windows·pi, each
+    shared end point once, N = windows * (points - 1) + 1 positions. What a model trained with its state carried
+    from window to window reads in one go."""
+    if windows < 1:
+        raise ValueError(f"windows must be at least 1, got {windows!r}")
+    return evaluation_stretch(windows * math.pi, points, start=0.0)

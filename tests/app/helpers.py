@@ -53,3 +53,10 @@ def errors(at: AppTest) -> list[str]:
     """The st.error texts as the page shows them: messages that may hold what a user typed are markdown-escaped
     (``rnnviz.ui.common.text.escape_markdown``), so the escaping backslashes are dropped here."""
     return [e.value.replace("\\", "") for e in at.error]
+
+
+def image_exports(at: AppTest) -> dict[str, dict]:
+    """The PNG/SVG export components of the page (``rnnviz.ui.common.image_export``): widget key -> the data sent
+    to the browser ({"name", "request", "figure"})."""
+    rows = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.figure_export"]
+    return {row.proto.id.split("-", 2)[-1]: json.loads(row.proto.json) for row in rows}

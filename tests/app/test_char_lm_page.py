@@ -210,3 +210,45 @@ def test_inside_view_quantities_features_and_bad_texts(page):
     at.text_area(key=f"lm.inside_text.{BRACKETS_NAME}").set_value("(ab)Q").run()
     assert any("not in the model's vocabulary" in e for e in errors(at))
     assert at.header[-1].value == "4. Inside the model" or any(h.value == "4. Inside the model" for h in at.header)
+
+
+def sample_heading(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Samples after epoch"))
+
+
+def test_sample_now_shows_its_draw_under_its_own_heading(page):
+    at = page
+    t = trainer(at)
+    while t.epochs_done < 1:
+        t.step(4)
+    at.run()
+    assert sample_heading(at).startswith("**Samples after epoch 1, greedy**") and len(drawn_samples(at)) == 2
+    greedy = drawn_samples(at)
+    at.radio(key="lm.sample_mode").set_value("temperature").run()
+    at.button(key="lm.sample_now").click().run()
+    assert sample_heading(at).startswith("**Samples after epoch 1, temperature 1**")
+    drawn = drawn_samples(at)
+    assert len(drawn) == 2 and set(drawn).isdisjoint(greedy)  # only the new draw under its heading
+    history = next(df.value for df in at.dataframe if "text" in df.value.columns)
+    assert list(history["mode"]) == ["temperature 1", "temperature 1", "greedy", "greedy"]  # newest first
+    assert list(history["draw"]) == [2, 2, 1, 1] and set(history["epoch"]) == {1}
+
+
+def test_greedy_says_why_it_repeats_and_suggests_a_temperature(page):
+    at = page
+    notes = [c.value for c in at.caption if c.value.startswith("Greedy always takes the most likely")]
+    assert len(notes) == 1 and "temperature 1" in notes[0]
+    at.radio(key="lm.sample_mode").set_value("temperature").run()
+    assert not any(c.value.startswith("Greedy always") for c in at.caption)
+
+
+def test_a_prefix_of_unknown_characters_gives_one_error_and_the_last_prefixes_stay(page):
+    at = page
+    used = trainer(at).samples.spec.prefixes
+    at.text_area(key=f"lm.prefixes.{BRACKETS_NAME}").set_value("ZZ蛇").run()
+    assert len(errors(at)) == 1, errors(at)
+    assert "The prefix 'ZZ蛇' has characters the model does not know: 'Z', '蛇'" in errors(at)[0]
+    assert any("the last valid prefixes are used" in i.value for i in at.info)
+    assert trainer(at).samples.spec.prefixes == used and not at.exception
+    at.text_area(key=f"lm.prefixes.{BRACKETS_NAME}").set_value("").run()  # none at all: that is the problem
+    assert any("give 1 to 5 prefixes" in e for e in errors(at))

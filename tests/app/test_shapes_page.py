@@ -189,7 +189,12 @@ def test_every_mistake(shapes, key):
     texts = [m.value for m in shapes.markdown]
     raised = key in ("h0_shape", "h_n_batch_first", "embedding_long")
     assert any(("PyTorch raises" if raised else "silently wrong") in t for t in texts), texts
-    assert len(shapes.code) >= 3  # the mistake, torch's error or both results, the fix
+    assert len(shapes.code) >= (3 if raised else 2)  # the mistake, torch's error, the fix
+    if not raised:  # both results where they start to differ, side by side: never two identical previews
+        mistake, fix = (table.value for table in shapes.table[-2:])
+        assert mistake.shape == fix.shape and (mistake.index == fix.index).all()
+        assert (mistake.to_numpy() != fix.to_numpy()).any()
+        assert any(c.value.startswith("Highlighted: the values that differ") for c in shapes.caption)
 
 
 def test_export_section_offers_files_and_the_snippet(shapes):

@@ -70,7 +70,8 @@ def test_typed_features_must_match_the_input_size(step):
 
 def test_csv_upload(step):
     step.radio(key="step.input_source").set_value("CSV upload").run()
-    assert any("upload a csv" in e.lower() for e in errors(step))
+    assert not errors(step) and steps_shown(step) == 40  # nothing uploaded yet: a note, the generated input
+    assert any("Upload a CSV file; until then the generated input is shown" in i.value for i in step.info)
     step.file_uploader(key="step.csv").upload("x.csv", b"signal\n0.1\n0.2\n0.3\n", "text/csv").run()
     assert not step.exception and not errors(step)
     assert steps_shown(step) == 3
@@ -113,6 +114,8 @@ def test_uploaded_gru_is_traced_with_its_own_sizes(step):
     torch.manual_seed(0)
     gru = torch.nn.GRU(1, 5, num_layers=2, bidirectional=True)
     step.radio(key="step.model_source").set_value("uploaded state_dict").run()
+    assert not errors(step) and any("torch.nn.LSTM(1, 16)" in c.value for c in step.code)  # not uploaded yet
+    assert any("Upload a state_dict file; until then the model built from the sidebar" in i.value for i in step.info)
     step.file_uploader(key="step.checkpoint").upload("gru.pt", _state_dict_bytes(gru)).run()
     assert not step.exception and not errors(step)
     assert any("torch.nn.GRU(1, 5" in c.value for c in step.code)

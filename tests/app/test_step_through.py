@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, build_run, intervene, trace
 from rnnviz.core.equations import equations
-from rnnviz.core.spec import ModelSpec
-from rnnviz.experiment.run import Experiment, traced_run
+from rnnviz.experiment.run import traced_run
 from rnnviz.figures import step_view
-from tests.app.helpers import array, errors, figures, open_page
+from tests.app.helpers import array, errors, figures, image_exports, open_page
 
 PAGE = "app_pages/step_through.py"
 
@@ -168,14 +169,39 @@ def test_projection_equations(server_step):
     assert any("m_t[10]" in item for item in latex(server_step))
 
 
-def test_clamping_forget_and_input_gates_freezes_the_cell_state(step):
-    step.multiselect(key="step.clamp.gates").set_value(["f", "i"]).run()
-    step.slider(key="step.clamp.f").set_value(1.0).run()
-    step.slider(key="step.clamp.i").set_value(0.0).run()
+def figure_titled(at, start: str) -> dict:
+    return next(f for f in figures(at) if f["layout"]["title"]["text"].startswith(start))
+
+
+def test_clamping_the_forget_gate_says_what_it_does_and_shows_every_state_changed(step):
+    step.multiselect(key="step.clamp.gates").set_value(["f"]).run()  # f = 1 at every step by default
     assert not step.exception and not errors(step)
     assert any("gates clamped" in c.value for c in step.caption)
-    diff = next(f for f in figures(step) if "changed − h_t unchanged" in f["layout"]["title"]["text"])
-    assert abs(array(diff["data"][0]["z"])).max() > 0
+    said = [m.value.replace("\\", "") for m in step.markdown]
+    assert "**f = 1: the cell keeps everything it had; c_t only adds i ⊙ g.**" in said
+    check = next(c.value for c in step.caption if c.value.startswith("On the changed run"))
+    assert check.startswith("On the changed run, c_t = c_{t-1} + i_t ⊙ g_t holds at steps 0 to 39: max |Δ| = ")
+    run = build_run(Experiment(ModelSpec(), InputSpec()))
+    unchanged = trace(run.module, run.x, run.hx)
+    clamp = GateClamp("f", 1.0, tuple(range(40)))
+    changed = intervene(run.module, run.x, Intervention(clamps=(clamp,)), run.hx)
+    for name in ("h", "c"):  # every state of the LSTM, as the changed run minus the unchanged one
+        shown = array(figure_titled(step, f"Δ{name}_t: changed − unchanged")["data"][0]["z"])  # (units, T)
+        expected = (changed.state(name) - unchanged.state(name))[:, 0].numpy().T
+        np.testing.assert_allclose(shown, expected, atol=1e-6)
+        assert abs(expected).max() > 1e-3
+    assert not any(f["layout"]["title"]["text"].startswith("Δoutput") for f in figures(step))  # output is h here
+
+
+def test_two_layers_show_the_output_changed_and_each_clamp_in_words(step):
+    step.slider(key="num_layers").set_value(2).run()
+    step.multiselect(key="step.clamp.gates").set_value(["i", "o"]).run()  # i = 0 and o = 1 by default
+    said = [m.value.replace("\\", "") for m in step.markdown]
+    assert "**i = 0: nothing new is written; the cell only fades by f.**" in said
+    assert "**o = 1: the cell shows all of its state.**" in said
+    assert sum(c.value.startswith("On the changed run") and " holds at " in c.value for c in step.caption) == 2
+    output = array(figure_titled(step, "Δoutput (top layer, every direction)")["data"][0]["z"])
+    assert output.shape == (16, 40) and abs(output).max() > 0  # layer 0 clamped: layer 1, the output, changes
 
 
 @pytest.mark.parametrize(("key", "value"), [("step.h0_fill", 0.5), ("step.c0_fill", -1.0), ("step.nudge.delta", 2.0)])
@@ -192,8 +218,9 @@ def test_gru_has_no_cell_state_to_fill(step):
 
 def test_export_section_offers_every_file(step):
     labels = [b.label for b in step.get("download_button")]
-    for label in ("Trace as CSV (long format)", "Trace as NPZ", "Reproduce in Python (.py)", "PNG", "SVG", "HTML"):
+    for label in ("Trace as CSV (long format)", "Trace as NPZ", "Reproduce in Python (.py)", "HTML"):
         assert label in labels
+    assert image_exports(step)["step.export.figure.download.image"]["name"] == "i_layer0_dir0"  # PNG, SVG
     assert len(step.selectbox(key="step.export.figure").options) == 6  # i f g o h c
     assert any("rnnviz.trace(run.module, run.x, run.hx)" in c.value for c in step.code)
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
 from rnnviz.figures.cell_diagram import format_value
+from rnnviz.sine.data import training_stretch
 from rnnviz.sine.settings import SineSettings
 from rnnviz.sine.trainer import SineTrainer
 from rnnviz.ui.step.sources import HANDOFF_KEY
-from tests.app.helpers import array, errors, figures, open_page
+from tests.app.helpers import array, errors, figures, image_exports, open_page
 
 PAGE = "app_pages/train_sine.py"
 
@@ -133,6 +137,21 @@ def test_start_pause_resume_one_step_reset(page):
     runs = page.session_state["train.runs"]
     assert [r.number for r in runs] == [before.number] and runs[0].steps_done == before.trainer.steps_done
     assert list(page.dataframe[0].value["run"]) == [before.number]
+
+
+def test_a_run_capped_at_50_steps_per_second_says_so_when_it_finishes(page):
+    """The speed shown (and kept in the comparison) is the one the run trained at while watched, not the
+    model's raw training speed (hundreds of steps per second here)."""
+    settle(page, steps=100, fast=False)  # the default speed: capped at 50 steps/s
+    page.button(key="train.start").click().run()
+    while running(page):  # each run trains one tick: the steps due at 50 steps/s since the last one
+        page.run()
+    assert steps_done(page) == 100 and not page.exception
+    shown = next(m for m in page.metric if m.label == "Steps per second")
+    assert 1 <= float(shown.value.replace(",", "")) <= 51, shown.value
+    row = page.dataframe[0].value.iloc[0]
+    assert row["speed"] == "capped at 50 steps/s" and 1 <= row["steps/s"] <= 51, row.to_dict()
+    assert live(page).trainer.steps_per_second > 100  # what a bare rate would have shown
 
 
 def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
@@ -261,7 +280,7 @@ def test_checkpoint_and_csv_of_the_current_run(page):
     assert any(label.startswith("Loss history (CSV") for label in labels)
     assert any(label.startswith("Checkpoint (.pt") for label in labels)
     assert any(label.startswith("Reproduce with plain PyTorch") for label in labels)
-    assert {"PNG", "SVG", "HTML"} <= set(labels)
+    assert "HTML" in labels and image_exports(page)["train.export.figure.download.image"]["name"] == "loss_curve_run1"
 
 
 def test_settings_and_the_run_survive_a_trip_to_another_page(page):
@@ -275,21 +294,58 @@ def test_settings_and_the_run_survive_a_trip_to_another_page(page):
     assert live(page) is before and steps_done(page) == 1
 
 
-def test_open_in_step_through_hands_the_model_over(page):
-    page.selectbox(key="train.cell").set_value("RNN").run()
-    page.button(key="train.step").click().run()
-    page.button(key="train.step").click().run()
-    trained = live(page)
+def test_open_in_step_through_shows_the_model_on_its_task_and_a_script_that_runs(page, tmp_path):
+    trainer = live(page).trainer
+    trainer.step(120)
+    page.run()
     page.button(key="train.handoff").click().run()
-    label, checkpoint = page.session_state[HANDOFF_KEY]
-    assert label == "trained on Train: sin → cos (RNN, 2 steps)"
-    assert checkpoint == trained.trainer.checkpoint_bytes()
-    assert not running(page)
+    handoff = page.session_state[HANDOFF_KEY]
+    assert handoff.label == "trained on Train: sin → cos (RNN, 120 steps)"
+    assert handoff.checkpoint == trainer.checkpoint_bytes() and not running(page)
+    assert handoff.input_label == "the task's input: sin(x), x from 0 to 4π, the first 4 training windows (37 points)"
     page.switch_page("app_pages/step_through.py").run()  # the page the button switched to, in this session
-    assert not page.exception
-    assert page.radio(key="step.model_source").value == label
+    assert not page.exception and not errors(page)
+    assert page.radio(key="step.model_source").value == handoff.label
+    assert page.radio(key="step.input_source").value == handoff.input_label  # the task's own input
     assert any("matches torch.nn.RNN forward" in m.value for m in page.markdown), [m.value for m in page.markdown]
-    assert any("torch.nn.RNN(1, 32" in c.value and "batch_first=True" in c.value for c in page.code)
+    assert any("torch.nn.RNN(1, 32, batch_first=True)" in c.value for c in page.code)
+    assert array(figures(page)[0]["data"][0]["z"]).shape == (32, 37)  # 32 units over the 37 steps of 0..4π
+
+    # the head's prediction vs the target, as the trained model itself computes it
+    stretch = training_stretch(4, 10)
+    prediction = trainer.model(stretch.x)[0][0, :, 0].detach().numpy()  # SineModel: rnn + head, (37,)
+    lines = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("head(h_t) vs the target cos(x)"))
+    shown = {trace["name"]: array(trace["y"]) for trace in lines["data"]}
+    np.testing.assert_allclose(shown["prediction"], prediction, atol=1e-6)
+    np.testing.assert_allclose(shown["target cos(x)"], np.cos(stretch.positions.numpy()), atol=1e-6)
+    assert (
+        f"MSE {np.mean((prediction - np.cos(stretch.positions.numpy())) ** 2):.3g}" in lines["layout"]["title"]["text"]
+    )
+    assert any("head(traced output) vs head(module output): max |Δ|" in m.value for m in page.markdown)
+
+    # the reproduce script runs as downloaded, in an empty folder, and gives the same numbers
+    script = next(c.value for c in page.code if "Reproduces the rnnviz view" in c.value)
+    assert "hidden_size=32" in script and "model.pt" not in script and "you uploaded" not in script
+    (tmp_path / "reproduce_rnnviz.py").write_text(script)
+    done = subprocess.run(
+        [sys.executable, "reproduce_rnnviz.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "matches torch.nn.RNN forward" in done.stdout and "output (1, 37, 32) h_n (1, 1, 32)" in done.stdout
+    printed = json.loads(done.stdout.split("first values ")[1])
+    np.testing.assert_allclose(printed, prediction[:5], atol=1e-6)
+
+
+def test_a_run_that_resets_its_state_opens_on_one_training_window(page):
+    page.radio(key="train.hidden_policy").set_value("reset").run()
+    page.button(key="train.step").click().run()
+    page.button(key="train.handoff").click().run()
+    handoff = page.session_state[HANDOFF_KEY]
+    assert handoff.input_label == "the task's input: sin(x), x from 0 to π, the first training window (10 points)"
+    np.testing.assert_allclose(handoff.values[:, 0], np.sin(np.linspace(0, np.pi, 10)), atol=1e-7)
+    page.switch_page("app_pages/step_through.py").run()
+    assert not page.exception and not errors(page)
+    assert array(figures(page)[0]["data"][0]["z"]).shape == (32, 10)
 
 
 def test_noise_batches_and_the_reset_policy(page):

@@ -151,10 +151,10 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextmanager
-def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str]:
+def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None) -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID).
 
-    Its output goes to ``tests/browser/artifacts/<log_name>``.
+    Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
@@ -181,7 +181,14 @@ def run_streamlit_server(log_name: str = "streamlit-server.log") -> Iterator[str
         "false",
     ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _health_ok(base_url):
@@ -210,6 +217,13 @@ def streamlit_server(browser_prerequisites: None) -> Iterator[str]:
 def fresh_streamlit_server(browser_prerequisites: None) -> Iterator[str]:
     """A server of its own for tests about what the very first visitor after a start sees."""
     with run_streamlit_server("streamlit-server-fresh.log") as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def server_without_a_browser(browser_prerequisites: None) -> Iterator[str]:
+    """A server that sees no browser of its own (``BROWSER_PATH=/nonexistent``), as after ``make run`` alone."""
+    with run_streamlit_server("streamlit-server-no-browser.log", env={"BROWSER_PATH": "/nonexistent"}) as base_url:
         yield base_url
 
 
@@ -507,6 +521,15 @@ def app(chromium: Browser, streamlit_server: str, request: pytest.FixtureRequest
 def fresh_app(chromium: Browser, fresh_streamlit_server: str, request: pytest.FixtureRequest) -> Iterator[App]:
     """A new tab on a server nobody has visited yet."""
     with open_app(chromium, fresh_streamlit_server, request) as driver:
+        yield driver
+
+
+@pytest.fixture
+def app_without_a_server_browser(
+    chromium: Browser, server_without_a_browser: str, request: pytest.FixtureRequest
+) -> Iterator[App]:
+    """A new tab on a server that has no browser of its own."""
+    with open_app(chromium, server_without_a_browser, request) as driver:
         yield driver
 
 

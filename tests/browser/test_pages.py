@@ -75,6 +75,7 @@ def test_page_opens_from_the_sidebar(app, spec: PageSpec):
 
     assert app.path() == spec.path
     assert app.title() == spec.title
+    expect(app.page).to_have_title(f"rnnviz · {spec.nav_label}")  # the browser tab
     expect(app.nav_link(spec.nav_label)).to_have_attribute("aria-current", "page")
     if spec.badge:
         check_badge(app)
@@ -93,6 +94,20 @@ def test_overview_shows_verified_hidden_and_cell_state(app):
     charts = app.heatmaps()
     assert [c.title.split(" — ")[0] for c in charts] == ["hidden state h_t", "cell state c_t"]
     assert all(c.type == "heatmap" and (c.units, c.steps) == (16, 40) for c in charts), charts
+    app.assert_healthy()
+
+
+def test_the_step_through_link_opens_it_with_the_same_model(app):
+    app.goto("/?cell=GRU&hidden_size=8")
+    expect(app.page).to_have_title("rnnviz · Overview")
+    link = app.page.get_by_test_id("stMain").get_by_test_id("stPageLink").get_by_role("link")
+    expect(link).to_have_accessible_name(re.compile(r"^Step through"))
+    with app.expect_rerun():
+        link.click()
+    assert app.path() == "/step_through" and app.title() == "Step through"
+    expect(app.page).to_have_title("rnnviz · Step through")
+    assert "torch.nn.GRU(1, 8)" in module_code(app)
+    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
     app.assert_healthy()
 
 
@@ -166,10 +181,12 @@ DOWNLOADS = {
 
 
 @pytest.mark.parametrize("fmt", list(DOWNLOADS))
-def test_first_figure_downloads(app, fmt: str):
+def test_first_figure_downloads_from_a_server_without_a_browser(app_without_a_server_browser, fmt: str):
+    """PNG and SVG are made by plotly.js in the user's browser: the server needs no Chrome (kaleido's)."""
+    app = app_without_a_server_browser
     app.goto("/")
-    button = app.page.get_by_test_id("stMain").get_by_test_id("stDownloadButton").filter(has_text=fmt.upper()).first
-    with app.page.expect_download(timeout=60_000) as info:  # PNG/SVG are rendered by kaleido on click
+    button = app.page.get_by_test_id("stMain").get_by_role("button", name=fmt.upper(), exact=True).first
+    with app.page.expect_download(timeout=60_000) as info:
         button.click()
     download = info.value
     assert download.failure() is None, download.failure()
@@ -178,7 +195,29 @@ def test_first_figure_downloads(app, fmt: str):
     is_valid, smallest, largest = DOWNLOADS[fmt]
     assert smallest <= len(data) <= largest, f"{fmt}: {len(data)} bytes"
     assert is_valid(data), data[:200]
+    if fmt == "svg":  # the figure itself: its title and its heatmap, as SVG
+        assert b"hidden state h_t" in data and b"<image" in data
     expect(app.page.get_by_test_id("stDownloadButtonError")).to_have_count(0)
+    expect(app.page.get_by_role("alert").filter(has_text="could not be made")).to_have_count(0)
+    app.screenshot(f"after-{fmt}")
+    app.assert_healthy()
+
+
+def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
+    app.page.route("**/plotly.min.js", lambda route: route.abort())  # as if the file could not be fetched
+    app.goto("/")
+    button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
+    button.click()
+    alert = app.page.get_by_role("alert").filter(has_text="The PNG could not be made in your browser")
+    expect(alert.first).to_be_visible(timeout=30_000)
+    assert "plotly.js could not be loaded" in alert.first.inner_text()
+    expect(button).to_be_enabled()
+    app.screenshot("export-failed")
+    app.page.unroute("**/plotly.min.js")
+    with app.page.expect_download(timeout=60_000) as info:  # the next click loads plotly.js again
+        button.click()
+    assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")
+    expect(alert).to_have_count(0)
     app.assert_healthy()
 
 
@@ -243,7 +282,7 @@ def test_first_deep_link_after_a_server_start_gets_the_app_navigation(fresh_app)
     for spec in PAGES:
         expect(fresh_app.nav_link(spec.nav_label)).to_have_count(1)
     expect(fresh_app.nav_link(step.nav_label)).to_have_attribute("aria-current", "page")
-    assert fresh_app.page.title() == step.title  # the tab is named after the page, as app.py's st.Page says
+    expect(fresh_app.page).to_have_title(f"rnnviz · {step.nav_label}")  # app.py names the tab after the page
     main_width = fresh_app.page.get_by_test_id("stMainBlockContainer").bounding_box()["width"]
     assert main_width > 900  # app.py's st.set_page_config(layout="wide") ran
     fresh_app.assert_healthy()

@@ -84,3 +84,29 @@ def test_every_section_opens_in_the_browser(app):
         app.assert_healthy()
         app.screenshot(section)
     assert len(app.heatmaps()) == 1  # back on Tensors: the tensor picture
+
+
+#: Every st.table in the main area: its cells' texts and whether each is highlighted (a background colour).
+_TABLE_CELLS = """
+() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stTable"] table')].map((table) =>
+  [...table.querySelectorAll("tbody tr")].map((row) => [...row.querySelectorAll("td")].map((cell) => ({
+    text: cell.textContent.trim(),
+    marked: getComputedStyle(cell).backgroundColor === "rgb(253, 226, 207)",
+  }))))
+"""
+
+
+def test_a_silent_mistake_highlights_where_the_fix_differs(app):
+    app.goto("/shapes")
+    with app.expect_rerun():
+        app.page.get_by_role("tab", name="Mistakes lab").click()
+    app.page.get_by_text("No error — the result is silently wrong").wait_for()
+    mistake, fix = app.page.evaluate(_TABLE_CELLS)[-2:]
+    marks = [[cell["marked"] for cell in row] for row in mistake]
+    assert marks == [[cell["marked"] for cell in row] for row in fix]  # the same cells marked in both
+    assert any(map(any, marks)) and not all(map(all, marks))  # equal values and differing ones, side by side
+    for wrong_row, right_row in zip(mistake, fix, strict=True):
+        for wrong, right in zip(wrong_row, right_row, strict=True):
+            assert (wrong["text"] != right["text"]) == wrong["marked"]
+    app.screenshot("batch-first-data")
+    app.assert_healthy()

@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,3 +94,30 @@ def test_train_watch_pause_and_download(app):
     assert [int(r[0]) for r in rows[1:]] == list(range(1, paused + 1))
     assert all(0 < float(r[1]) < 10 for r in rows[1:])
     app.assert_healthy()
+
+
+def test_open_in_step_through_then_download_the_script_and_run_it(app, tmp_path):
+    app.goto("/train_sine")
+    for _ in range(3):
+        with app.expect_rerun():
+            app.page.get_by_role("button", name="One step", exact=True).click()
+    assert steps_shown(app) == 3
+    with app.expect_rerun():
+        app.page.get_by_role("button", name="Open in Step through").click()
+    assert app.path() == "/step_through" and app.title() == "Step through"
+    app.page.get_by_text("head(traced output) vs head(module output)").wait_for()
+    titles = [chart.title for chart in app.heatmaps()]
+    assert any(t.startswith("head(h_t) vs the target cos(x): MSE") for t in titles), titles
+    app.screenshot("handed-over")
+    app.assert_healthy()
+
+    app.page.get_by_text("Export", exact=True).click()
+    with app.page.expect_download() as download:
+        app.page.get_by_role("button", name="Reproduce in Python (.py)").click()
+    assert download.value.suggested_filename == "reproduce_rnnviz.py"
+    script = tmp_path / download.value.suggested_filename
+    download.value.save_as(script)
+    done = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "matches torch.nn.RNN forward" in done.stdout
+    assert "output (1, 37, 32) h_n (1, 1, 32)" in done.stdout and "head (1, 37, 1) first values" in done.stdout

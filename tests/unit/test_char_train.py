@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from rnnviz.charlm.corpora import brackets_corpus
 from rnnviz.charlm.export import load_char_checkpoint
 from rnnviz.charlm.samples import EpochSamples, SampleSpec
 from rnnviz.charlm.settings import CharSettings
@@ -131,7 +132,13 @@ def test_callbacks_epochs_and_samples():
     assert epochs == [1, 2, 3] and steps == list(range(1, trainer.steps_done + 1))
     assert [(s.epoch, s.prefix) for s in samples.samples] == [(2, "the "), (2, "dog"), (3, "the "), (3, "dog")]
     assert all(len(s.text) == len(s.prefix) + 20 and s.mode == "greedy" for s in samples.samples)
-    assert "=== epoch 3, greedy, prefix 'dog'" in samples.as_text()
+    assert "=== draw 2, epoch 3, greedy, prefix 'dog'" in samples.as_text()
+    assert [(s.draw, s.mode) for s in samples.latest()] == [(2, "greedy"), (2, "greedy")]
+    samples.spec = SampleSpec(prefixes=("the ",), length=20, temperature=1.0)
+    first = samples.take(trainer, 3)  # "Sample now" at the same epoch, another mode: a draw of its own
+    assert samples.latest() == first and [(s.draw, s.epoch, s.mode) for s in first] == [(3, 3, "temperature 1")]
+    again = samples.take(trainer, 3)
+    assert samples.latest() == again and again[0].text != first[0].text  # a new draw, new random characters
     samples.spec = SampleSpec(prefixes=("XYZ",))
     assert samples.take(trainer, 3) == [] and "not in the model's vocabulary" in samples.skipped["XYZ"]
     with pytest.raises(ValueError, match="0 would divide"):
@@ -207,3 +214,21 @@ def test_reproduce_script_gives_the_same_numbers_bit_for_bit(tmp_path):
     assert done.stdout.splitlines() == expected
     done = subprocess.run([sys.executable, str(script), "--steps", "5"], capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines() == ["step,loss"] + [f"{i},{v!r}" for i, v in enumerate(losses[:5], start=1)]
+
+
+def shortest_period(text: str, longest: int = 8) -> int | None:
+    """The shortest p <= ``longest`` with text[i] == text[i + p] everywhere, or None."""
+    return next((p for p in range(1, longest + 1) if text[p:] == text[:-p]), None)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_greedy_sampling_loops_on_the_bracket_language_and_temperature_1_does_not(seed):
+    """The claim of the Language-model page's note beside the sampling choice (``GREEDY_NOTE``)."""
+    text = brackets_corpus(20_000, seed=seed).text
+    trainer = CharTrainer(text, CharSettings(hidden_size=64, epochs=2, seed=seed))
+    trainer.step(10_000)
+    for prefix in ("((", "a[b"):
+        greedy = trainer.sample(prefix, 200)[-80:]
+        drawn = trainer.sample(prefix, 200, temperature=1.0, seed=seed)[-80:]
+        assert shortest_period(greedy) is not None, greedy
+        assert shortest_period(drawn) is None and len(set(drawn)) >= 6, drawn

@@ -156,6 +156,21 @@ def test_trace_vs_cell_loop_agrees_from_the_traced_initial_state(module):
     assert check.cell_name == {"LSTM": "LSTMCell", "GRU": "GRUCell", "RNN_RELU": "RNNCell"}[module.mode]
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_trace_vs_cell_loop_on_a_packed_batch(kind):
+    """Cells in a loop where each sequence changes only at its own steps equal the packed trace, and would not
+    without the lengths (control)."""
+    torch.manual_seed(1)
+    module = getattr(nn, kind)(2, 4, num_layers=2, bidirectional=True)
+    x = torch.randn(6, 3, 2)
+    tr = rnnviz.trace(module, nn.utils.rnn.pack_padded_sequence(x, [4, 6, 2], enforce_sorted=False))
+    check = trace_vs_cell_loop(module, tr)
+    assert check is not None and check.matches, check
+    rows = torch.zeros(4, 3, 4)
+    unpacked_h_n = cell_loop(module, tr.layer_input(0).nan_to_num(), rows, rows if kind == "LSTM" else None)[1]
+    assert (unpacked_h_n - tr.h_n).abs().max() > 1e-3
+
+
 def test_trace_vs_cell_loop_declines_a_projected_lstm_with_a_nonzero_h0():
     lstm = nn.LSTM(2, 5, proj_size=3)
     hx = (torch.ones(1, 1, 3), torch.zeros(1, 1, 5))

@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 import re
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -105,6 +106,18 @@ def test_embedding_without_long_raises_torchs_error(spec):
     assert outcome.error == _message(lambda: embedding(torch.zeros(3, 2, dtype=torch.float64)))
     assert outcome.fix == "output = model(embedding(ids.long()))[0]"
     assert outcome.right.startswith("shape (")
+
+
+@pytest.mark.parametrize("key", ["batch_first_data", "view_not_transpose", "bidirectional_last"])
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_a_silent_mistake_shows_where_its_numbers_start_to_differ(key, spec):
+    """Its first numbers often equal the fix's; the window starts where they stop being equal."""
+    window = run_mistake(key, spec).window
+    assert window is not None and window.differs.any()
+    if spec == SPECS[0]:  # one layer, one direction: the window shows equal and differing values side by side
+        assert not window.differs.all()
+    np.testing.assert_array_equal(window.differs, np.abs(window.wrong - window.right) > window.tolerance)
+    assert window.column_axis == "unit"
 
 
 def test_error_texts_are_not_stored_in_the_lab():

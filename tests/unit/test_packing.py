@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from rnnviz.core.packed import default_lengths, parse_lengths, validate_packing
 from rnnviz.core.spec import CELL_TYPES, ModelSpec, build_model
-from rnnviz.shapes.packing import default_lengths, packing_demo, parse_lengths, validate_packing
+from rnnviz.shapes.packing import packing_demo
 
 TOL = 1e-5  # float32, values of size ~1
 SEQ = 6

@@ -23,15 +23,10 @@ from tests.unit.reference_rnn import RefConfig, reference_forward
 TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 MODULES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU", "LSTMCell", "GRUCell", "RNNCell_TANH", "RNNCell_RELU")
 SIGMOID_GATES = {"i", "f", "o", "r", "z"}
-pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN"),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 
 
 @dataclass(frozen=True)

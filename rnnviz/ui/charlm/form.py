@@ -20,6 +20,12 @@ SAMPLING_TEXT = {
     "random": "random (state reset every batch)",
 }
 LAST_SPEC_KEY = "lm.last_sample_spec"
+#: Shown beside the sampling choice while it is greedy (tests/unit/test_char_train.py checks the claim).
+GREEDY_NOTE = (
+    "Greedy always takes the most likely next character, so it soon repeats itself (`cccc…`, `abab…` on the "
+    "bracket language, where many characters are about equally likely). Choose temperature 1 to draw from the "
+    "model's own probabilities: text like the training text."
+)
 FORM = (
     Section("Model"),
     Field("cell", "Cell type", "select", options=CELLS),
@@ -59,6 +65,34 @@ def shapes_table(settings: CharSettings, vocab_size: int) -> None:
     st.dataframe(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True, width="stretch")
 
 
+def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: SampleSpec) -> list[str]:
+    """``prefixes`` without those that have characters outside ``vocabulary`` (each named in an st.error); when
+    every prefix is left out, the last valid ones."""
+    if vocabulary is None:
+        return prefixes
+    known = []
+    for prefix in prefixes:
+        unknown = vocabulary.unknown(prefix)
+        if not unknown:
+            known.append(prefix)
+            continue
+        shown = ", ".join(repr(visible(c)) for c in unknown[:10])
+        st.error(
+            escape_markdown(
+                f"The prefix {prefix!r} has characters the model does not know: {shown}. Use only characters of "
+                "the training text (see its vocabulary above); this prefix is left out."
+            ),
+            icon=":material/error:",
+        )
+    if prefixes and not known:
+        st.info(
+            escape_markdown(f"Until then, the last valid prefixes are used: {', '.join(map(repr, last.prefixes))}."),
+            icon=":material/history:",
+        )
+        return list(last.prefixes)
+    return known
+
+
 def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabulary | None) -> SampleSpec:
     """Prefixes (one per line), greedy or a temperature, length, how often; returns the spec to use.
 
@@ -96,21 +130,10 @@ def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabular
         "Characters", value=80, step=10, key="lm.sample_length", help=f"1 to {MAX_SAMPLE_LENGTH}", **PERSIST
     )
     every = columns[2].number_input("Every … epochs", value=1, step=1, key="lm.sample_every", **PERSIST)
-    prefixes = [line for line in prefix_text.split("\n") if line]
-    if vocabulary is not None:
-        for prefix in list(prefixes):
-            unknown = vocabulary.unknown(prefix)
-            if unknown:
-                shown = ", ".join(repr(visible(c)) for c in unknown[:10])
-                st.error(
-                    escape_markdown(
-                        f"The prefix {prefix!r} has characters the model does not know: {shown}. Use only "
-                        "characters of the training text (see its vocabulary above); this prefix is left out."
-                    ),
-                    icon=":material/error:",
-                )
-                prefixes.remove(prefix)
+    if mode == "greedy":
+        right.caption(GREEDY_NOTE)
     last = st.session_state.get(LAST_SPEC_KEY, SampleSpec())
+    prefixes = _known_prefixes([line for line in prefix_text.split("\n") if line], vocabulary, last)
     try:
         spec = SampleSpec(tuple(prefixes[:MAX_PREFIXES]), length, None if mode == "greedy" else temperature, every)
     except ValueError as error:

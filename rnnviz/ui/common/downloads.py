@@ -1,5 +1,6 @@
 """Downloads: a figure as PNG / SVG / HTML, and a page's export section (its files and any of its figures).
-Every file is made only when its button is clicked (``data=`` a function, ``on_click="ignore"``)."""
+Every file is made only when its button is clicked (``data=`` a function, ``on_click="ignore"``); PNG and SVG
+are made in the user's browser."""
 
 from __future__ import annotations
 
@@ -9,25 +10,34 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz.figures.export import MIME_TYPES, figure_bytes
+from rnnviz.figures.export import MIME_TYPES, figure_html
+from rnnviz.ui.common.image_export import image_buttons
 
 Figure = go.Figure | Callable[[], go.Figure]
 
 
 def figure_downloads(fig: Figure, name: str, key: str) -> None:
     """A row of PNG / SVG / HTML download buttons for ``fig``: a figure, or a function drawing it (then it is
-    drawn only when a button is clicked, e.g. from a training run as it is at that moment)."""
+    drawn only when a button is clicked, e.g. from a training run as it is at that moment).
+
+    PNG and SVG are made in the user's browser (``image_buttons``); the HTML file embeds plotly.js."""
     make = fig if callable(fig) else (lambda: fig)
-    for column, fmt in zip(st.columns(3, width=360), ("png", "svg", "html"), strict=True):
-        column.download_button(
-            fmt.upper(),
-            data=lambda fmt=fmt: figure_bytes(make(), fmt),
-            file_name=f"{name}.{fmt}",
-            mime=MIME_TYPES[fmt],
-            key=f"{key}.download.{fmt}",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+
+    @st.fragment  # a PNG/SVG click reruns this row only
+    def row() -> None:
+        with st.container(horizontal=True, gap="small"):
+            image_buttons(make, name, key=f"{key}.download.image")
+            st.download_button(
+                "HTML",
+                data=lambda: figure_html(make()),
+                file_name=f"{name}.html",
+                mime=MIME_TYPES["html"],
+                key=f"{key}.download.html",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+
+    row()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from rnnviz.shapes.checks import (
     parameter_values,
     torch_parameter_count,
 )
+from rnnviz.shapes.differences import DifferenceWindow
 from rnnviz.shapes.equivalence import CellLoopCheck, Stage, check_cell_loop, embedding_stages
 from rnnviz.shapes.export import shape_table_csv, shape_table_markdown, shapes_snippet
 from rnnviz.shapes.mistakes import MistakeOutcome, run_mistake
@@ -129,6 +130,22 @@ def show_packing(demo: PackingDemo, batch_first: bool, enforce_sorted: bool) -> 
     )
 
 
+#: How a value of a wrong result that differs from the right one is marked (the same cells in both tables).
+DIFFERS_STYLE = "background-color: #FDE2CF; font-weight: 700"
+
+
+def difference_table(window: DifferenceWindow, values: np.ndarray):
+    """``values`` (one side of ``window``) as a styled table: rows and columns named by their index, the
+    entries that differ between the two sides highlighted."""
+    frame = pd.DataFrame(
+        values,
+        index=[f"{window.row_axis} {r}" if window.row_axis else "" for r in window.rows],
+        columns=[f"{window.column_axis} {c}" for c in window.columns],
+    )
+    styles = np.where(window.differs, DIFFERS_STYLE, "")
+    return frame.style.format("{:.4f}").apply(lambda _: styles, axis=None)
+
+
 def show_mistake(outcome: MistakeOutcome) -> None:
     """The mistaken code, torch's error or the wrong result beside the right one, and the one-line fix."""
     st.code(outcome.wrong_code, language="python")
@@ -138,8 +155,16 @@ def show_mistake(outcome: MistakeOutcome) -> None:
     else:
         st.markdown("**No error — the result is silently wrong:**")
         wrong, right = st.columns(2)
-        wrong.code(f"mistake: {outcome.wrong}", language="text", wrap_lines=True)
-        right.code(f"fix:     {outcome.right}", language="text", wrap_lines=True)
+        window = outcome.window
+        if window is None:
+            wrong.code(f"mistake: {outcome.wrong}", language="text", wrap_lines=True)
+            right.code(f"fix:     {outcome.right}", language="text", wrap_lines=True)
+        else:
+            shape = outcome.right.split(":")[0]
+            for column, name, values in ((wrong, "mistake", window.wrong), (right, "fix", window.right)):
+                column.markdown(f"**{name}**: {shape}; {window.describe()}")
+                column.table(difference_table(window, values))
+            st.caption(f"Highlighted: the values that differ (|Δ| > {window.tolerance:.0e}).")
         if outcome.max_abs_diff is not None:
             st.write(f"max |Δ| = {outcome.max_abs_diff:.3g}, {outcome.worst_place}")
     st.markdown("**The one-line fix:**")

@@ -7,10 +7,12 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rnnviz.core.trace import Trace
-from rnnviz.experiment.export import MAX_CSV_VALUES, reproduce_snippet, trace_csv, trace_npz, trace_value_count
+from rnnviz.experiment.export import MAX_CSV_VALUES, trace_csv, trace_npz, trace_value_count
+from rnnviz.experiment.reproduce import reproduce_files, reproduce_snippet
 from rnnviz.experiment.run import Experiment
 from rnnviz.figures.export import MIME_TYPES
 from rnnviz.ui.common.downloads import Download, export_section
+from rnnviz.ui.step.traced import cached_run_spec
 
 
 def step_export_section(
@@ -18,13 +20,14 @@ def step_export_section(
     experiment: Experiment,
     figure_makers: dict[str, Callable[[], go.Figure]],
 ) -> None:
-    """Downloads of the whole trace (CSV, NPZ), a runnable script, and any figure as PNG/SVG/HTML.
+    """Downloads of the whole trace (CSV, NPZ), a runnable script (and the files it reads, if any), and any
+    figure as PNG/SVG/HTML.
 
     ``figure_makers`` maps a file name to a function drawing that figure; only the chosen one is drawn.
     """
     values = trace_value_count(trace)
     too_big = values > MAX_CSV_VALUES
-    snippet = reproduce_snippet(experiment)
+    snippet = reproduce_snippet(experiment, cached_run_spec(experiment)[0])
     files = [
         Download(
             "csv",
@@ -38,4 +41,15 @@ def step_export_section(
         Download("npz", "Trace as NPZ", lambda: trace_npz(trace), "trace.npz", MIME_TYPES["npz"]),
         Download("py", "Reproduce in Python (.py)", lambda: snippet, "reproduce_rnnviz.py", MIME_TYPES["py"]),
     ]
+    for name, contents in reproduce_files(experiment).items():
+        files.append(
+            Download(
+                name,
+                f"{name}: the script reads it",
+                lambda contents=contents: contents,
+                name,
+                "application/octet-stream",
+                help="Too large to write into the script: save it next to reproduce_rnnviz.py",
+            )
+        )
     export_section("step", "**The whole trace**", files, figure_makers, code=snippet)

@@ -1,26 +1,58 @@
-"""Where the step-through run comes from: the input (generated, typed, CSV), h0/c0, and the model
-(built from the sidebar, uploaded, or handed over by a training page)."""
+"""Where the step-through run comes from: the input (generated, typed, CSV), a packed batch, h0/c0, and the
+model (built from the sidebar, uploaded, or handed over by a training page)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
 import streamlit as st
 
+from rnnviz.core.packed import default_lengths, parse_lengths, validate_packing
 from rnnviz.core.spec import ModelSpec
 from rnnviz.experiment.csv_input import parse_csv
 from rnnviz.experiment.parsing import InputError, parse_typed_values
 from rnnviz.experiment.run import INITIAL_STATE_MODES, Experiment, InitialState
 from rnnviz.experiment.signals import InputSpec
 
-#: A training page puts (label, checkpoint bytes) here to show its model on the step-through page.
+#: A training page puts a ``Handoff`` here to show its model on the step-through page.
 HANDOFF_KEY = "step.handoff"
 INPUT_SOURCES = ("generated (sidebar)", "typed values", "CSV upload")
+
+
+@dataclass(frozen=True, eq=False)
+class Handoff:
+    """A training page's model for Step through: its checkpoint, and the task's own input with its target."""
+
+    label: str  # the model choice, e.g. "trained on Train: sin → cos (RNN, 300 steps)"
+    checkpoint: bytes
+    input_label: str  # the input choice, e.g. "the task's input: sin(x), x from 0 to 4π (37 points)"
+    values: np.ndarray  # (T, features): the input
+    target: np.ndarray  # (T, outputs): what the model is trained to output there
+    target_name: str  # e.g. "cos(x)"
+
+    def target_for(self, experiment: Experiment) -> np.ndarray | None:
+        """The target when ``experiment`` reads this task input, else None."""
+        values = experiment.sequence_values()
+        same = values is not None and values.shape == self.values.shape and np.array_equal(values, self.values)
+        return self.target if same else None
+
+
+def current_handoff() -> Handoff | None:
+    return st.session_state.get(HANDOFF_KEY)
+
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # also .streamlit/config.toml's server.maxUploadSize (MB)
 
 
 def _input_source(experiment: Experiment) -> Experiment:
-    source = st.radio("Input sequence", INPUT_SOURCES, key="step.input_source", horizontal=True)
+    handoff = current_handoff()
+    sources = INPUT_SOURCES + ((handoff.input_label,) if handoff else ())
+    source = st.radio(
+        "Input sequence", sources, key="step.input_source", horizontal=True, index=len(sources) - 1 if handoff else 0
+    )
+    if handoff and source == handoff.input_label:
+        return experiment.with_sequence(handoff.values)
     if source == "typed values":
         text = st.text_area(
             "Values: one row per feature, comma or space separated (time runs left to right)",
@@ -32,10 +64,31 @@ def _input_source(experiment: Experiment) -> Experiment:
         upload = st.file_uploader(
             "CSV: one column per feature, one line per time step", type=["csv", "txt"], key="step.csv"
         )
-        if upload is None:
-            raise InputError("upload a CSV file, or pick another input sequence")
+        if upload is None:  # nothing to complain about yet: say what to do, show the generated input meanwhile
+            st.info("Upload a CSV file; until then the generated input is shown.", icon=":material/upload_file:")
+            return experiment
         return experiment.with_sequence(parse_csv(upload.getvalue(), MAX_UPLOAD_BYTES).values)
     return experiment
+
+
+def _packing(experiment: Experiment) -> Experiment:
+    """Optionally pack the batch (``pack_padded_sequence(..., enforce_sorted=False)``): each sequence stops at
+    its own length, in any order."""
+    if not st.toggle("Pack the batch: each sequence stops at its own length", key="step.packed"):
+        return experiment
+    steps = experiment.sequence_shape[0] if experiment.sequence_shape else experiment.input_spec.seq_len
+    batch = experiment.input_spec.batch
+    automatic = default_lengths(batch, steps)
+    text = st.text_input(
+        "Lengths, one per batch item, any order (empty = automatic)",
+        key="step.lengths",
+        placeholder=", ".join(map(str, automatic)),
+    )
+    lengths = parse_lengths(text) if text.strip() else automatic
+    problems = validate_packing(lengths, batch, steps)
+    if problems:
+        raise InputError("cannot pack this batch: " + "; ".join(problems))
+    return replace(experiment, lengths=lengths)
 
 
 def _initial_state(spec: ModelSpec) -> InitialState:
@@ -56,15 +109,16 @@ def _initial_state(spec: ModelSpec) -> InitialState:
 
 
 def _model_source(experiment: Experiment) -> Experiment:
-    handoff = st.session_state.get(HANDOFF_KEY)
-    sources = ["built from the sidebar", "uploaded state_dict"] + ([handoff[0]] if handoff else [])
+    handoff = current_handoff()
+    sources = ["built from the sidebar", "uploaded state_dict"] + ([handoff.label] if handoff else [])
     source = st.radio(
         "Model", sources, key="step.model_source", horizontal=True, index=len(sources) - 1 if handoff else 0
     )
     if source == "built from the sidebar":
         return experiment
-    if handoff and source == handoff[0]:
-        return replace(experiment, checkpoint=handoff[1], model_spec=replace(experiment.model_spec, batch_first=True))
+    if handoff and source == handoff.label:
+        batch_first = replace(experiment.model_spec, batch_first=True)
+        return replace(experiment, checkpoint=handoff.checkpoint, model_spec=batch_first)
     upload = st.file_uploader(
         "state_dict of an nn.LSTM / nn.GRU / nn.RNN (torch.save(model.state_dict(), path))",
         type=["pt", "pth", "bin", "ckpt"],
@@ -74,7 +128,11 @@ def _model_source(experiment: Experiment) -> Experiment:
         "the model was used with batch_first=True (a state_dict does not record it)", key="step.checkpoint_batch_first"
     )
     if upload is None:
-        raise InputError("upload a state_dict file, or build the model from the sidebar")
+        st.info(
+            "Upload a state_dict file; until then the model built from the sidebar is shown.",
+            icon=":material/upload_file:",
+        )
+        return experiment
     return replace(
         experiment, checkpoint=upload.getvalue(), model_spec=replace(experiment.model_spec, batch_first=batch_first)
     )
@@ -88,7 +146,7 @@ def experiment_controls(model_spec: ModelSpec, input_spec: InputSpec, seed: int)
     experiment = Experiment(model_spec, input_spec, seed)
     problems: list[str] = []
     with st.expander("Input sequence, initial state and your own model", icon=":material/tune:"):
-        for section in (_model_source, _input_source):
+        for section in (_model_source, _input_source, _packing):
             try:
                 experiment = section(experiment)
             except ValueError as error:  # InputError, CheckpointError

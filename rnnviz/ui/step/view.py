@@ -33,9 +33,18 @@ class Slice:
         """(T, units) values of a gate or state."""
         return self.trace.values(name, self.layer, self.direction)[:, self.batch].numpy()
 
+    @property
+    def length(self) -> int | None:
+        """The batch item's own length when the batch is packed (its steps past it have no values)."""
+        return None if self.trace.lengths is None else int(self.trace.lengths[self.batch])
+
     def heatmap(self, name: str, current_step: int | None = None) -> go.Figure:
         return unit_time_heatmap(
-            self.values(name), quantity=name, title=f"{name}_t — {self.where}", current_step=current_step
+            self.values(name),
+            quantity=name,
+            title=f"{name}_t — {self.where}",
+            current_step=current_step,
+            length=self.length,
         )
 
 

@@ -65,7 +65,7 @@ def step_viewer(data: dict, *, t: int, markers: list[str], key: str = "step.view
     that get a current-step marker. Returns the step on screen as last reported by the browser."""
     payload = {
         **data,
-        "t": t,
+        "t": min(t, data["steps"] - 1),  # a packed batch item's view may be shorter than the trace
         "markers": [element_class(k) for k in markers],
         "speeds": list(SPEEDS),
         "speed": DEFAULT_SPEED,

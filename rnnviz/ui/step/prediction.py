@@ -1,0 +1,56 @@
+"""Step through's prediction section: a checkpoint's linear head on the traced output (the sine model's
+cos(x) prediction), against the task's target when the run reads the task's own input."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from rnnviz.experiment.prediction import HeadPrediction, head_prediction
+from rnnviz.experiment.run import Experiment, build_run
+from rnnviz.figures import sequence_lines
+from rnnviz.figures.style import SIGNAL_COLOURS
+from rnnviz.ui.common.badges import verdict
+from rnnviz.ui.step.sources import current_handoff
+from rnnviz.ui.step.traced import cached_traced_run
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_head_prediction(experiment: Experiment) -> HeadPrediction | None:
+    """The head's prediction on the experiment's traced run, or None when its model has no linear head."""
+    run = build_run(experiment)
+    if run.head is None:
+        return None
+    return head_prediction(run.head, run.module, run.x, run.hx, cached_traced_run(experiment))
+
+
+def prediction_section(experiment: Experiment, batch: int) -> None:
+    """The head's prediction (and the task's target) as lines over the time steps; nothing without a head."""
+    prediction = cached_head_prediction(experiment)
+    if prediction is None:
+        return
+    head = prediction.head
+    handoff = current_handoff()
+    target = handoff.target_for(experiment) if handoff is not None else None
+    values = prediction.values[:, batch]  # (T, O)
+    layer = head.module
+    st.markdown(
+        f"**What the model outputs:** `{head.name}(h_t)`, the checkpoint's nn.Linear({layer.in_features} → "
+        f"{layer.out_features}) applied to h_t at every step"
+    )
+    suffixes = [f"[{o}]" for o in range(values.shape[1])] if values.shape[1] > 1 else [""]
+    series = {f"prediction{suffix}": values[:, o] for o, suffix in enumerate(suffixes)}
+    colours = {"prediction": SIGNAL_COLOURS["prediction"]}
+    if target is not None:
+        series |= {f"target {handoff.target_name}{suffix}": target[:, o] for o, suffix in enumerate(suffixes)}
+        colours[f"target {handoff.target_name}"] = SIGNAL_COLOURS["target"]
+        mse = float(np.mean((values - target) ** 2))
+        title = f"{head.name}(h_t) vs the target {handoff.target_name}: MSE {mse:.3g}, batch item {batch}"
+    else:
+        title = f"{head.name}(h_t), batch item {batch} (this input has no target: pick the task's input to see one)"
+    st.plotly_chart(sequence_lines(series, title=title, y_title="output", colours=colours), key="step.prediction.lines")
+    verdict(
+        prediction.matches,
+        f"{head.name}(traced output) vs {head.name}(module output): max |Δ| = {prediction.max_abs_error:.1e} "
+        f"(tolerance {prediction.tolerance:.0e})",
+    )
