@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.sine.trainer import SineTrainer
+from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.sine.export import sine_export_section
 from rnnviz.ui.sine.form import sine_settings_sidebar
 from rnnviz.ui.sine.handoff import handoff_button
@@ -13,6 +14,7 @@ from rnnviz.ui.training.runs import compare_runs
 from rnnviz.ui.training.session import RunSession
 
 st.title("Train: sin → cos")
+lesson_banner("app_pages/train_sine.py")
 st.write(
     "The classic first exercise: a recurrent network reads a window of $\\sin(x)$ and must output $\\cos(x)$ "
     "at every point. The same input value means different outputs on the rising and the falling side of the "

@@ -79,3 +79,36 @@ def char_input(model: CharModel, vocabulary: Vocabulary, text: str, max_chars: i
     with torch.no_grad():
         rows = model.encode(torch.from_numpy(indices).view(-1, 1))[:, 0]  # (T, I) float32
     return CharInput(text, indices, rows.double().numpy(), one_hot=model.embedding is None)
+
+
+def input_rows(model: CharModel, vocabulary: Vocabulary) -> np.ndarray:
+    """The input row of every character of the vocabulary: (V, I) float64, row j = x_t when character j is read."""
+    with torch.no_grad():
+        return model.encode(torch.arange(vocabulary.size).view(-1, 1))[:, 0].double().numpy()
+
+
+def text_of(values: np.ndarray, model: CharModel, vocabulary: Vocabulary) -> str | None:
+    """The text whose input rows are ``values`` (T, I): row t equal to character j's row reads j. None when some
+    row is no character's row (the sequence did not come from a text)."""
+    rows = input_rows(model, vocabulary)
+    if values.ndim != 2 or values.shape[1] != rows.shape[1]:
+        return None
+    matches = (values[:, None, :] == rows[None]).all(-1)  # (T, V)
+    if not matches.any(1).all():
+        return None
+    return vocabulary.decode(matches.argmax(1))
+
+
+def input_term_notes(text: str, vocabulary: Vocabulary, one_hot: bool) -> list[str]:
+    """Per step, what the input term of the gates is for the character read: with a one-hot x_t of character j,
+    W_ih x_t = W_ih[:, j], column j of W_ih; with an embedding, x_t = E[j], row j of the embedding table."""
+    notes = []
+    for char, j in zip(text, vocabulary.encode(text).tolist(), strict=True):
+        if one_hot:
+            notes.append(
+                f"x_t is the one-hot vector of '{visible(char)}' (vocabulary index {j}), so W_ih x_t = W_ih[:, {j}]: "
+                f"the input term of every gate is column {j} of W_ih."
+            )
+        else:
+            notes.append(f"x_t = E[{j}], the embedding row of '{visible(char)}' (vocabulary index {j}).")
+    return notes

@@ -29,6 +29,8 @@ def _parse(raw: str, default: Any, options: Sequence | None, low: float | None, 
         if raw.lower() not in ("true", "false"):
             raise ValueError(raw)
         return raw.lower() == "true"
+    if isinstance(default, str):
+        return raw
     value = int(raw) if isinstance(default, int) else float(raw)
     if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(raw)
@@ -48,7 +50,8 @@ def shared_control(
     **kwargs: Any,
 ) -> Any:
     """Render ``widget`` (e.g. ``st.sidebar.slider``) for ``key``, seeded from the URL parameter ``param``
-    (default: ``key``), kept across pages.
+    (default: ``key``), kept across pages. A URL value that differs from the kept one (a link opened the page
+    with it) wins; the page writes its own values back, so its reruns never differ.
 
     An invalid URL value (not an option, out of range, not a number) is ignored: the default is used. A kept
     value that the widget no longer allows (the options or the range changed) falls back to the default or
@@ -56,12 +59,18 @@ def shared_control(
     """
     param = param or key
     saved = f"{key}.saved"  # a non-widget copy: Streamlit drops a widget's state when its page is left
+    raw = st.query_params.get(param)
     if saved not in st.session_state:
-        raw = st.query_params.get(param)
         try:
             st.session_state[saved] = default if raw is None else _parse(raw, default, options, low, high)
         except ValueError:
             st.session_state[saved] = default
+    elif raw is not None and raw != str(st.session_state[saved]):  # a link (e.g. a lesson's) asks for a value
+        try:
+            st.session_state[saved] = _parse(raw, default, options, low, high)
+            st.session_state.pop(key, None)  # the widget starts again from the linked value
+        except ValueError:
+            pass
     kept = st.session_state[saved]
     allowed = kept in options if options is not None else low is None or high is None or low <= kept <= high
     if not allowed:
@@ -81,10 +90,12 @@ def shared_control(
     return value
 
 
-def model_spec_sidebar() -> ModelSpec | None:
-    """Render the model controls in the sidebar; the spec, or None after showing what to change."""
+def model_spec_sidebar(header: bool = True) -> ModelSpec | None:
+    """Render the model controls in the sidebar (under a "Model" header unless the page drew one); the spec,
+    or None after showing what to change."""
     bar = st.sidebar
-    bar.header("Model")
+    if header:
+        bar.header("Model")
     cell = shared_control(bar.selectbox, "Cell type", "cell", "LSTM", options=list(CELL_TYPES))
     input_size = shared_control(bar.number_input, "Input size", "input_size", 1, low=1, high=LIMITS["input_size"])
     hidden_size = shared_control(bar.slider, "Hidden size", "hidden_size", 16, low=1, high=256)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.sine.data import training_stretch
+from rnnviz.sine.data import TASK_INPUT_WINDOWS, sine_task_input
 from rnnviz.training.live import LiveRun
+from rnnviz.ui.common.model_choice import choose_own_model
 from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
 
 STEP_PAGE = "app_pages/step_through.py"
 GOTO_STEP_KEY = "train.goto_step"
-
-
-#: The task's input on Step through: this many training windows, read in one go (the state is carried
-#: between windows in training); a run that resets the state between windows gets one window.
-HANDOFF_WINDOWS = 4
 
 
 def handoff_label(live: LiveRun) -> str:
@@ -22,24 +18,17 @@ def handoff_label(live: LiveRun) -> str:
 
 
 def sine_handoff(live: LiveRun) -> Handoff:
-    """The run's model as it is now, with the task's input: its first training windows, clean, and cos(x)."""
+    """The run's model as it is now, with the task's input: its first training windows, clean, and cos(x); a run
+    that resets the state between windows gets one window."""
     s = live.settings
-    windows = HANDOFF_WINDOWS if s.carries_state else 1
-    stretch = training_stretch(windows, s.points)
-    what = "π, the first training window" if windows == 1 else f"{windows}π, the first {windows} training windows"
-    return Handoff(
-        label=handoff_label(live),
-        checkpoint=live.trainer.checkpoint_bytes(),
-        input_label=f"the task's input: sin(x), x from 0 to {what} ({stretch.length} points)",
-        values=stretch.x[0].double().numpy(),  # (T, 1)
-        target=stretch.target[0].double().numpy(),  # (T, 1)
-        target_name="cos(x)",
-    )
+    task = sine_task_input(s.points, TASK_INPUT_WINDOWS if s.carries_state else 1)
+    return Handoff(handoff_label(live), live.trainer.checkpoint_bytes(), task.label, task.values, task.target, "cos(x)")
 
 
 def _hand_over(live: LiveRun) -> None:
     live.pause()
     st.session_state[HANDOFF_KEY] = sine_handoff(live)
+    choose_own_model()
     st.session_state[GOTO_STEP_KEY] = True
 
 

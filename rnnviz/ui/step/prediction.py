@@ -11,7 +11,7 @@ from rnnviz.experiment.run import Experiment, build_run
 from rnnviz.figures import sequence_lines
 from rnnviz.figures.style import SIGNAL_COLOURS
 from rnnviz.ui.common.badges import verdict
-from rnnviz.ui.step.sources import current_handoff
+from rnnviz.ui.step.sources import Handoff
 from rnnviz.ui.step.traced import cached_traced_run
 
 
@@ -24,13 +24,13 @@ def cached_head_prediction(experiment: Experiment) -> HeadPrediction | None:
     return head_prediction(run.head, run.module, run.x, run.hx, cached_traced_run(experiment))
 
 
-def prediction_section(experiment: Experiment, batch: int) -> None:
-    """The head's prediction (and the task's target) as lines over the time steps; nothing without a head."""
+def prediction_section(experiment: Experiment, batch: int, handoff: Handoff | None) -> None:
+    """The head's prediction (and the target of ``handoff``'s task input, when the run reads it) as lines over
+    the time steps; nothing without a head."""
     prediction = cached_head_prediction(experiment)
     if prediction is None:
         return
     head = prediction.head
-    handoff = current_handoff()
     target = handoff.target_for(experiment) if handoff is not None else None
     values = prediction.values[:, batch]  # (T, O)
     layer = head.module

@@ -60,11 +60,22 @@ def _cached_view_data(
     return data
 
 
-def step_viewer(data: dict, *, t: int, markers: list[str], key: str = "step.viewer") -> int:
+def step_viewer(
+    data: dict,
+    *,
+    t: int,
+    markers: list[str],
+    labels: list[str] | None = None,
+    step_notes: list[str] | None = None,
+    key: str = "step.viewer",
+) -> int:
     """Mount the viewer on ``data`` showing step ``t`` first; ``markers`` are the element keys of the charts
-    that get a current-step marker. Returns the step on screen as last reported by the browser."""
+    that get a current-step marker; ``labels`` (what was read at each step: a character) and ``step_notes``
+    (one sentence per step) for a character model. Returns the step on screen as last reported by the browser."""
     payload = {
         **data,
+        "labels": labels,
+        "step_notes": step_notes,
         "t": min(t, data["steps"] - 1),  # a packed batch item's view may be shorter than the trace
         "markers": [element_class(k) for k in markers],
         "speeds": list(SPEEDS),
