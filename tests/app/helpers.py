@@ -70,3 +70,10 @@ def image_exports(at: AppTest) -> dict[str, dict]:
     to the browser ({"name", "request", "figure"})."""
     rows = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.figure_export"]
     return {row.proto.id.split("-", 2)[-1]: json.loads(row.proto.json) for row in rows}
+
+
+def viewer_data(at: AppTest) -> dict:
+    """The data the browser step viewer received in the last run."""
+    components = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
+    assert len(components) == 1, "the step viewer is not on the page"
+    return json.loads(components[0].proto.json)

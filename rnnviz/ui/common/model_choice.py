@@ -18,7 +18,7 @@ from rnnviz.experiment.signals import InputSpec
 from rnnviz.reference.catalog import REFERENCE_MODELS
 from rnnviz.reference.inputs import module_spec
 from rnnviz.reference.load import Reference, ReferenceModelError, load_reference
-from rnnviz.ui.common.sidebar import input_spec_sidebar, model_spec_sidebar, shared_control
+from rnnviz.ui.common.sidebar import input_spec_sidebar, model_spec_sidebar, set_shared_control, shared_control
 
 MODEL_KEY = "model"
 CUSTOM = "custom"
@@ -34,8 +34,7 @@ def model_label(name: str) -> str:
 
 def choose_own_model() -> None:
     """Switch the model choice to "Your own" (a training page hands its model over): call it in a callback."""
-    st.session_state[f"{MODEL_KEY}.saved"] = CUSTOM
-    st.session_state.pop(MODEL_KEY, None)
+    set_shared_control(MODEL_KEY, CUSTOM)
 
 
 def first_notable_unit(reference: Reference | None) -> int:

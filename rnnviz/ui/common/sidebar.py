@@ -90,6 +90,14 @@ def shared_control(
     return value
 
 
+def set_shared_control(key: str, value: Any, param: str | None = None) -> None:
+    """Give the shared control ``key`` a new value from code (e.g. a button's callback): kept, written to the
+    URL, and its widget started again from it on the next run."""
+    st.session_state[f"{key}.saved"] = value
+    st.session_state.pop(key, None)
+    st.query_params[param or key] = str(value)
+
+
 def model_spec_sidebar(header: bool = True) -> ModelSpec | None:
     """Render the model controls in the sidebar (under a "Model" header unless the page drew one); the spec,
     or None after showing what to change."""

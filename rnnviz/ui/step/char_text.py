@@ -21,10 +21,10 @@ from rnnviz.figures.chars import coloured_text
 from rnnviz.reference.inputs import bracket_sample_line
 from rnnviz.reference.load import Reference, char_model
 from rnnviz.ui.common.model_choice import ModelChoice
-from rnnviz.ui.common.sidebar import shared_control
+from rnnviz.ui.common.sidebar import set_shared_control, shared_control
 from rnnviz.ui.step.view import Slice
 
-TEXT_KEY = "step.text"
+TEXT_KEY, TEXT_PARAM = "step.text", "text"
 UNIT_KEY = "step.unit"
 
 
@@ -47,8 +47,7 @@ def sample_experiment(choice: ModelChoice) -> Experiment:
 
 
 def _drop_unknown(vocabulary: Vocabulary) -> None:
-    st.session_state[f"{TEXT_KEY}.saved"] = without_unknown(st.session_state[TEXT_KEY], vocabulary)
-    st.session_state.pop(TEXT_KEY)  # the text area starts again from the kept text (see ``shared_control``)
+    set_shared_control(TEXT_KEY, without_unknown(st.session_state[TEXT_KEY], vocabulary), TEXT_PARAM)
 
 
 def text_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Experiment]:
@@ -62,7 +61,7 @@ def text_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Experimen
         f"Text the model reads, one character per time step (up to {MAX_TEXT_CHARS}; it knows {known})",
         TEXT_KEY,
         sample_text(),
-        param="text",
+        param=TEXT_PARAM,
         height=90,
     )
     experiment = replace(Experiment(choice.model_spec, choice.input_spec, choice.seed), checkpoint=reference.checkpoint)
@@ -99,8 +98,7 @@ def reading_of(choice: ModelChoice, experiment: Experiment) -> Reading | None:
 
 
 def _pick_unit(unit: int) -> None:
-    st.session_state[f"{UNIT_KEY}.saved"] = unit
-    st.session_state.pop(UNIT_KEY, None)
+    set_shared_control(UNIT_KEY, unit, "unit")
 
 
 def notable_unit_buttons(reference: Reference) -> None:
