@@ -94,3 +94,13 @@ def test_every_lesson_text_is_filled_from_its_facts():
     for lesson in LESSONS:
         text = lesson.notice(lesson.measure())
         assert text and "{" not in text and lesson.question
+
+
+def test_the_readme_quotes_the_measured_numbers():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    anatomy, brackets, training = facts.anatomy_facts(), facts.bracket_facts(), facts.training_facts()
+    assert f"(r = {anatomy['r']:.2f} on the lesson's input)" in readme
+    assert f"({brackets['agree']} of {brackets['brackets']}) and follows the depth (r = {brackets['r']:.2f})" in readme
+    assert f"{training['RNN']:.1e} (RNN) and {training['LSTM']:.1e} (LSTM)" in readme
+    size = sum(path.stat().st_size for path in (ROOT / "assets" / "models").iterdir())
+    assert f"`assets/models/` ({size / 1000:.0f} KB)" in readme
