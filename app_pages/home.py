@@ -10,7 +10,7 @@ from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.model_choice import model_label, sidebar_model_choice
 from rnnviz.ui.common.sidebar import index_picker
 from rnnviz.ui.lessons.banner import lesson_list
-from rnnviz.ui.step.char_text import reading_of
+from rnnviz.ui.step.char_text import char_source, reading_of
 from rnnviz.ui.step.sources import overview_experiment
 from rnnviz.ui.step.traced import cached_run_spec, trace_or_last_valid
 
@@ -33,7 +33,7 @@ if shown is None:
     st.stop()
 experiment, trace = shown
 run_spec, _ = cached_run_spec(experiment)
-reading = reading_of(choice, experiment)
+reading = reading_of(char_source(choice, experiment), experiment)
 if choice.reference is not None:
     read = f"the text {reading.text!r}" if reading else "its task's input, sin(x) from 0 to 4π"
     st.subheader(f"{model_label(choice.reference.model.name)}, reading {read}")

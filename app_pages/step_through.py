@@ -12,7 +12,7 @@ from rnnviz.ui.common.model_choice import first_notable_unit, model_label, sideb
 from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, shared_control
 from rnnviz.ui.lessons.banner import lesson_banner
-from rnnviz.ui.step.char_text import coloured_reading, notable_unit_buttons, reading_of, text_controls
+from rnnviz.ui.step.char_text import char_source, coloured_reading, notable_unit_buttons, reading_of, text_controls
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
@@ -30,18 +30,19 @@ st.write(
 )
 
 choice = sidebar_model_choice()
-fallback = handoff = None
-if choice.task == "charlm":
-    experiment, problems, fallback = text_controls(choice)
-else:
-    experiment, problems, handoff = experiment_controls(choice)
+experiment, problems, handoff = experiment_controls(choice)
+fallback = None
+source = char_source(choice, experiment)
+if source is not None:  # a character model reads a typed text, one character per step
+    experiment, text_problems, fallback = text_controls(source, experiment)
+    problems += text_problems
 shown = trace_or_last_valid(experiment, problems, key="step.last_valid", fallback=fallback)
 if shown is None:
     st.stop()
 experiment, trace = shown
 run_spec, notes = cached_run_spec(experiment)
 geometry = trace.geometry
-reading = reading_of(choice, experiment)
+reading = reading_of(source, experiment)
 
 if choice.reference is not None:
     st.info(f"{model_label(choice.reference.model.name)}: " + "; ".join(notes), icon=":material/school:")
@@ -58,7 +59,7 @@ st.caption(
 )
 
 if choice.reference is not None:
-    notable_unit_buttons(choice.reference)
+    notable_unit_buttons(choice.reference.notable_units())
 pick = st.columns([1, 1, 1, 1.3, 1.6], vertical_alignment="bottom")
 layer = index_picker(pick[0], "Layer", geometry.num_layers, "step.layer", param="layer")
 names = ("forward", "reverse")

@@ -6,8 +6,9 @@ from rnnviz.sine.trainer import SineTrainer
 from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.sine.export import sine_export_section
 from rnnviz.ui.sine.form import sine_settings_sidebar
-from rnnviz.ui.sine.handoff import handoff_button
+from rnnviz.ui.sine.handoff import sine_handoff
 from rnnviz.ui.sine.panels import draw_sine_run
+from rnnviz.ui.step.handoff import handoff_button
 from rnnviz.ui.training.controls import run_buttons, speed_control
 from rnnviz.ui.training.live import live_section
 from rnnviz.ui.training.runs import compare_runs
@@ -82,5 +83,5 @@ live_section(session, pace, draw_sine_run)
 runs = session.all_runs()
 compare_runs(session, runs, COMPARE_HINT, loss_name="MSE")
 st.subheader("Look inside")
-handoff_button(live)
+handoff_button(live, sine_handoff, key="train.handoff")
 sine_export_section(live, runs)

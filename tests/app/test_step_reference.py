@@ -17,6 +17,7 @@ from rnnviz.reference.inputs import bracket_sample_line
 from rnnviz.reference.load import char_model, load_reference
 from rnnviz.sine.data import sine_task_input
 from rnnviz.ui.common.model_choice import cached_reference
+from rnnviz.ui.step.sources import HANDOFF_KEY
 from tests.app.helpers import HOME, array, errors, figures, open_page, viewer_data
 
 PAGE = "app_pages/step_through.py"
@@ -163,3 +164,35 @@ def test_a_missing_or_damaged_model_file_is_said_and_the_untrained_model_shown(d
         assert viewer_data(at)["steps"] == 40
     finally:
         cached_reference.clear()
+
+
+def test_the_language_model_page_hands_its_model_over_with_a_piece_of_its_text():
+    at = open_page("app_pages/char_lm.py")
+    at.select_slider(key="lm.bracket_length").set_value(20_000).run()
+    trainer = at.session_state["lm.run"].trainer
+    trainer.step(20)
+    at.run()
+    at.button(key="lm.handoff").click().run()
+    handoff = at.session_state[HANDOFF_KEY]
+    assert handoff.label == "trained on Language model (LSTM, 20 steps)" and handoff.target is None
+    assert handoff.checkpoint == trainer.checkpoint_bytes() and 0 < len(handoff.text) <= MAX_TEXT_CHARS
+    at.switch_page(PAGE).run()  # the page the button switched to, in this session
+    assert not at.exception and not errors(at)
+    assert at.sidebar.selectbox(key="model").value == "custom"
+    assert at.radio(key="step.model_source").value == handoff.label
+    assert at.text_area(key="step.text").value == handoff.text
+    assert viewer_data(at)["labels"] == [visible(c) for c in handoff.text]
+    assert any("matches torch.nn.LSTM forward" in m.value for m in at.markdown)
+
+
+def test_an_uploaded_language_model_checkpoint_reads_a_text():
+    at = open_page(PAGE)
+    reference = load_reference("brackets-lstm")
+    at.radio(key="step.model_source").set_value("uploaded state_dict").run()
+    at.file_uploader(key="step.checkpoint").upload("lm.pt", reference.checkpoint).run()
+    assert not errors(at)
+    _, vocabulary = char_model(reference)
+    text = at.text_area(key="step.text").value
+    assert set(text) <= set(vocabulary.chars)
+    at.text_area(key="step.text").input("([a])").run()
+    assert not errors(at) and viewer_data(at)["labels"] == ["(", "[", "a", "]", ")"]

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.charlm.corpora import Vocabulary, visible
+from rnnviz.charlm.export import load_char_checkpoint
 from rnnviz.charlm.model import CharModel
 from rnnviz.charlm.typed_text import MAX_TEXT_CHARS, TextError, char_input, input_term_notes, text_of, without_unknown
 from rnnviz.core.trace import Trace
@@ -28,51 +29,76 @@ TEXT_KEY, TEXT_PARAM = "step.text", "text"
 UNIT_KEY = "step.unit"
 
 
+@dataclass(frozen=True, eq=False)
+class CharSource:
+    """A character model Step through can run on a text: its checkpoint, model, vocabulary, the text it reads
+    first, and the notable units of its card (none for your own)."""
+
+    checkpoint: bytes
+    model: CharModel
+    vocabulary: Vocabulary
+    sample: str
+    notable: tuple[dict, ...] = ()
+
+
 @st.cache_resource(show_spinner=False)
-def cached_char_model(name: str, _reference: Reference) -> tuple[CharModel, Vocabulary]:
-    return char_model(_reference)
+def reference_char_source(name: str, _reference: Reference) -> CharSource:
+    """A reference character model reading its sample line (a deeply nested line it never trained on)."""
+    model, vocabulary = char_model(_reference)
+    notable = tuple(_reference.notable_units())
+    return CharSource(_reference.checkpoint, model, vocabulary, bracket_sample_line(), notable)
 
 
-@st.cache_data(show_spinner=False)
-def sample_text() -> str:
-    return bracket_sample_line()
+@st.cache_resource(show_spinner=False, max_entries=8)
+def checkpoint_char_source(checkpoint: bytes) -> CharSource | None:
+    """The character model in an uploaded or handed-over checkpoint (the Language model page's), or None when
+    the checkpoint is not one; it reads its vocabulary, each character once, until a text is typed."""
+    try:
+        model, vocabulary, _ = load_char_checkpoint(checkpoint)
+    except ValueError:
+        return None
+    return CharSource(checkpoint, model, vocabulary, "".join(vocabulary.chars)[:MAX_TEXT_CHARS])
 
 
-def sample_experiment(choice: ModelChoice) -> Experiment:
-    """The chosen character model reading its sample text (a deeply nested line it never trained on)."""
-    reference = choice.reference
-    model, vocabulary = cached_char_model(reference.model.name, reference)
-    experiment = replace(Experiment(choice.model_spec, choice.input_spec, choice.seed), checkpoint=reference.checkpoint)
-    return experiment.with_sequence(char_input(model, vocabulary, sample_text()).values)
+def char_source(choice: ModelChoice, experiment: Experiment) -> CharSource | None:
+    """The character model the page runs: the chosen reference one, or the one in your model's checkpoint."""
+    if choice.task == "charlm":
+        return reference_char_source(choice.reference.model.name, choice.reference)
+    if choice.reference is None and experiment.checkpoint is not None:
+        return checkpoint_char_source(experiment.checkpoint)
+    return None
+
+
+def sample_experiment(source: CharSource, experiment: Experiment) -> Experiment:
+    """``experiment`` with ``source``'s model reading its sample text."""
+    values = char_input(source.model, source.vocabulary, source.sample).values
+    return replace(experiment, checkpoint=source.checkpoint).with_sequence(values)
 
 
 def _drop_unknown(vocabulary: Vocabulary) -> None:
     set_shared_control(TEXT_KEY, without_unknown(st.session_state[TEXT_KEY], vocabulary), TEXT_PARAM)
 
 
-def text_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Experiment]:
-    """The text area (URL ``text``), the experiment reading it, the problems with the text (said with a button
-    that drops the characters the model does not know), and the experiment reading the sample text."""
-    reference = choice.reference
-    model, vocabulary = cached_char_model(reference.model.name, reference)
-    known = "".join(visible(c) for c in vocabulary.chars)
+def text_controls(source: CharSource, experiment: Experiment) -> tuple[Experiment, list[str], Experiment]:
+    """The text area (URL ``text``) and ``experiment`` reading it, the problems with the text (said with a button
+    that drops the characters the model does not know), and ``experiment`` reading the sample text."""
+    known = "".join(visible(c) for c in source.vocabulary.chars)
     text = shared_control(
         st.text_area,
         f"Text the model reads, one character per time step (up to {MAX_TEXT_CHARS}; it knows {known})",
         TEXT_KEY,
-        sample_text(),
+        source.sample,
         param=TEXT_PARAM,
         height=90,
     )
-    experiment = replace(Experiment(choice.model_spec, choice.input_spec, choice.seed), checkpoint=reference.checkpoint)
-    sample = sample_experiment(choice)
+    sample = sample_experiment(source, experiment)
     try:
-        reading = char_input(model, vocabulary, text)
+        reading = char_input(source.model, source.vocabulary, text)
     except TextError as error:
         if error.unknown:
-            st.button("Drop them", key="step.drop_unknown", on_click=_drop_unknown, args=(vocabulary,))
+            st.button("Drop them", key="step.drop_unknown", on_click=_drop_unknown, args=(source.vocabulary,))
         return sample, [str(error)], sample
-    return experiment.with_sequence(reading.values), [], sample
+    return sample.with_sequence(reading.values), [], sample
 
 
 @dataclass(frozen=True)
@@ -84,26 +110,24 @@ class Reading:
     notes: list[str]
 
 
-def reading_of(choice: ModelChoice, experiment: Experiment) -> Reading | None:
-    """What the run on screen read, when it is the chosen character model reading a text; else None."""
-    if choice.task != "charlm" or experiment.checkpoint != choice.reference.checkpoint:
+def reading_of(source: CharSource | None, experiment: Experiment) -> Reading | None:
+    """What the run on screen read, when it is ``source``'s model reading a text; else None."""
+    if source is None or experiment.checkpoint != source.checkpoint:
         return None
     values = experiment.sequence_values()
-    model, vocabulary = cached_char_model(choice.reference.model.name, choice.reference)
-    text = None if values is None else text_of(values, model, vocabulary)
+    text = None if values is None else text_of(values, source.model, source.vocabulary)
     if not text:
         return None
     labels = tuple(visible(c) for c in text)
-    return Reading(text, labels, input_term_notes(text, vocabulary, one_hot=model.embedding is None))
+    return Reading(text, labels, input_term_notes(text, source.vocabulary, one_hot=source.model.embedding is None))
 
 
 def _pick_unit(unit: int) -> None:
     set_shared_control(UNIT_KEY, unit, "unit")
 
 
-def notable_unit_buttons(reference: Reference) -> None:
-    """One button per notable unit of the model's card; a click shows that unit (before the unit picker draws)."""
-    notable = reference.notable_units()
+def notable_unit_buttons(notable: list[dict] | tuple[dict, ...]) -> None:
+    """One button per notable unit of a model card; a click shows that unit (before the unit picker draws)."""
     units = list(dict.fromkeys(u["unit"] for u in notable))
     if not units:
         return

@@ -15,7 +15,7 @@ from rnnviz.experiment.parsing import InputError, parse_typed_values
 from rnnviz.experiment.run import INITIAL_STATE_MODES, Experiment, InitialState
 from rnnviz.sine.data import sine_task_input
 from rnnviz.ui.common.model_choice import ModelChoice, model_label
-from rnnviz.ui.step.char_text import sample_experiment
+from rnnviz.ui.step.char_text import reference_char_source, sample_experiment
 
 #: A training page puts a ``Handoff`` here to show its model on the step-through page.
 HANDOFF_KEY = "step.handoff"
@@ -30,8 +30,9 @@ class Handoff:
     checkpoint: bytes
     input_label: str  # the input choice, e.g. "the task's input: sin(x), x from 0 to 4π (37 points)"
     values: np.ndarray  # (T, features): the input
-    target: np.ndarray  # (T, outputs): what the model is trained to output there
+    target: np.ndarray | None  # (T, outputs): what the model is trained to output there (None: no target)
     target_name: str  # e.g. "cos(x)"
+    text: str = ""  # a character model's input, as the text it reads
 
     def target_for(self, experiment: Experiment) -> np.ndarray | None:
         """The target when ``experiment`` reads this task input, else None."""
@@ -152,7 +153,7 @@ def overview_experiment(choice: ModelChoice) -> Experiment:
     your own model on the sidebar's input."""
     experiment = Experiment(choice.model_spec, choice.input_spec, choice.seed)
     if choice.task == "charlm":
-        return sample_experiment(choice)
+        return sample_experiment(reference_char_source(choice.reference.model.name, choice.reference), experiment)
     if choice.task == "sine":
         handoff = reference_handoff(choice)
         return replace(experiment, checkpoint=handoff.checkpoint).with_sequence(handoff.values)
@@ -170,11 +171,17 @@ def experiment_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Han
         handoff = reference_handoff(choice)
         experiment = replace(experiment, checkpoint=handoff.checkpoint)
         sections = (_input_source, _packing)
+    elif choice.task == "charlm":  # the input is the text typed on the page
+        handoff, sections = None, ()
+        experiment = replace(experiment, checkpoint=choice.reference.checkpoint)
     else:
         handoff = current_handoff()
         sections = (_model_source, _input_source, _packing)
     problems: list[str] = []
-    with st.expander("Input sequence, initial state and your own model", icon=":material/tune:"):
+    label = {"sine": "Input sequence and initial state", "charlm": "Initial state"}.get(
+        choice.task, "Input sequence, initial state and your own model"
+    )
+    with st.expander(label, icon=":material/tune:"):
         for section in sections:
             try:
                 experiment = section(experiment, handoff)
