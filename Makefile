@@ -14,7 +14,10 @@ PLOTLY_JS := rnnviz/ui/common/browser/plotly.min.js
 
 .PHONY: run test lint unit app browser bench models chromium install install-dev clean
 
+# As soon as the server answers, the script health check runs the app once: it warms the process up.
 run: $(VENV)/.installed $(PLOTLY_JS)
+	@curl --silent --output /dev/null --noproxy '*' --retry 120 --retry-delay 1 --retry-connrefused \
+		http://127.0.0.1:$(PORT)/_stcore/script-health-check &
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
@@ -38,8 +41,8 @@ browser: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
 models: $(VENV)/.installed
 	$(PY) -m rnnviz.reference.build
 
-bench: $(VENV)/.installed-dev $(PLOTLY_JS)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done
 
 install: $(VENV)/.installed $(PLOTLY_JS)
 install-dev: $(VENV)/.installed-dev $(PLOTLY_JS)
@@ -64,7 +67,7 @@ $(PLOTLY_JS): $(VENV)/.installed
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium (needed by the browser tests and image export)…"; \
+		echo "Installing Debian's chromium (needed by the browser tests and the first-load benchmark)…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 		|| { echo "apt-get could not install chromium"; exit 1; }; \
 	else \

@@ -6,6 +6,8 @@ multipage app, which an app that calls ``st.navigation`` does not want.
 
 import streamlit as st
 
+from rnnviz.ui.common.warmup import warm_up_once
+
 st.set_page_config(page_icon=":material/timeline:", layout="wide")
 
 PAGES = [
@@ -19,4 +21,5 @@ PAGES = [
 page = st.navigation(PAGES)
 # The sidebar shows each page's own title; the browser tab says which app it is, too.
 st.set_page_config(page_title=f"rnnviz · {page.title}")
+warm_up_once()  # the process's first run pays, once, what every page would pay on its first visit
 page.run()

@@ -9,6 +9,7 @@ from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.model_choice import model_label, sidebar_model_choice
 from rnnviz.ui.common.sidebar import index_picker
+from rnnviz.ui.common.text import code_line
 from rnnviz.ui.lessons.banner import lesson_list
 from rnnviz.ui.step.char_text import char_source, reading_of
 from rnnviz.ui.step.sources import overview_experiment
@@ -37,7 +38,7 @@ reading = reading_of(char_source(choice, experiment), experiment)
 if choice.reference is not None:
     read = f"the text {reading.text!r}" if reading else "its task's input, sin(x) from 0 to 4π"
     st.subheader(f"{model_label(choice.reference.model.name)}, reading {read}")
-st.code(f"module = {torch_constructor(run_spec)}", language="python")
+code_line(f"module = {torch_constructor(run_spec)}")
 check_badge(trace)
 
 geometry = trace.geometry

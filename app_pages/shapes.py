@@ -10,6 +10,7 @@ from rnnviz.shapes.mistakes import MISTAKES
 from rnnviz.shapes.table import LAYOUT_LIMITS
 from rnnviz.ui.common.badges import verdict
 from rnnviz.ui.common.sidebar import model_spec_sidebar, shared_control
+from rnnviz.ui.common.text import code_line
 from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.shapes import sections as ui
 
@@ -38,7 +39,7 @@ if not (1 <= batch <= LAYOUT_LIMITS["batch"] and 1 <= seq_len <= LAYOUT_LIMITS["
 
 table, problems, slices = ui.checked_shape_table(spec, batch, seq_len, unbatched)
 name = table.spec.mode.split("_")[0]
-st.code(f"model = {torch_constructor(spec)}", language="python")
+code_line(f"model = {torch_constructor(spec)}")
 agree = "every shape agrees" if not problems else "; ".join(problems)
 verdict(not problems, f"checked against torch.nn.{name}: {agree}")
 

@@ -11,6 +11,7 @@ from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.model_choice import first_notable_unit, model_label, sidebar_model_choice
 from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, shared_control
+from rnnviz.ui.common.text import code_line
 from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.step.char_text import char_source, coloured_reading, notable_unit_buttons, reading_of, text_controls
 from rnnviz.ui.step.export import step_export_section
@@ -48,7 +49,7 @@ if choice.reference is not None:
     st.info(f"{model_label(choice.reference.model.name)}: " + "; ".join(notes), icon=":material/school:")
 elif experiment.checkpoint is not None:
     st.info("Your model (the sidebar's model settings do not apply): " + "; ".join(notes), icon=":material/upload:")
-st.code(f"module = {torch_constructor(run_spec)}", language="python")
+code_line(f"module = {torch_constructor(run_spec)}")
 check_badge(trace)
 cell_loop_caption(cached_cell_loop_check(experiment))
 table = shape_table(run_spec, trace.batch_size, trace.seq_len)

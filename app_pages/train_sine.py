@@ -23,8 +23,11 @@ st.write(
     "next window of $\\pi$; by default the hidden state is **carried** into the next window but **detached** "
     "(truncated backpropagation through time): its value goes on, its gradient stops."
 )
-with st.expander("The model and one training step in PyTorch", icon=":material/code:"):
-    st.code(
+code = st.expander(
+    "The model and one training step in PyTorch", icon=":material/code:", key="train.code", on_change="rerun"
+)
+if code.open:  # drawn only when opened: nothing of it on the page's first load
+    code.code(
         "model = nn.RNN(1, 32, batch_first=True)      # or nn.LSTM / nn.GRU (sidebar)\n"
         "head = nn.Linear(32, 1)\n"
         "x, target = sin(window), cos(window)        # (B, T, 1) each, window k = [k·π, (k+1)·π]\n"

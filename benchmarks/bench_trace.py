@@ -14,7 +14,8 @@ bytes of the tensors the result holds afterwards.
 Last, the batched engine's input-term matmul through MKL (``F.linear``, what rnnviz uses) and through oneDNN
 (``torch._C._nn.mkldnn_linear``, converting the tensors each call as a library would), in the same run.
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_trace.py [--repeats N] [--threads N] [--no-memory]``
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_trace.py [--repeats N] [--threads N] [--no-memory]
+[--cells LSTM GRU RNN]``
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    parser.add_argument("--cells", nargs="+", choices=("LSTM", "GRU", "RNN"), default=["LSTM", "GRU", "RNN"])
     parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)  # engine cell hidden seq batch (a child)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -174,11 +176,11 @@ def main() -> None:
         return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), medians of {args.repeats} rounds")
     print(HEADER)
-    for case in LARGE:
+    for case in [case for case in LARGE if case[0] in args.cells]:
         memories = {} if args.no_memory else {engine: memory(engine, case, args.threads) for engine in ENGINES}
         print(table_row(case, case_medians(case, args.repeats), memories), flush=True)
     print(f"target: batched ratio <= {TARGET_RATIO}")
-    for case in SMALL:
+    for case in [case for case in SMALL if case[0] in args.cells]:
         medians = {name: seconds * 1e3 for name, seconds in case_medians(case, 20).items()}
         print(
             f"{case[0]:4} {case[1]:>6} {case[2]:>4} {case[3]:>5} | forward {medians['forward']:.2f} ms, "
@@ -186,7 +188,7 @@ def main() -> None:
             f"(target < {TARGET_SMALL_MS:.0f} ms)"
         )
     print("the batched engine's input-term matmul:")
-    for case in (("LSTM", 256, 500, 8), ("LSTM", 1024, 200, 32)):
+    for case in [case for case in LARGE if case[0] in args.cells]:
         print("  " + gemm_comparison(*case, repeats=args.repeats))
 
 

@@ -6,8 +6,9 @@ t = 0, 1, ... and j < ``batch_sizes[t]``. A module run on it stops each sequence
 forward direction of sequence b runs t = 0 .. len_b - 1, the reverse direction t = len_b - 1 .. 0, and h_n
 holds each sequence's state after its own last step.
 
-rnnviz traces a packed batch on the padded layout and then **NaN-masks** every step past each sequence's
-length, so every (seq, batch, size) accessor keeps its shape and a step that did not happen reads NaN.
+rnnviz traces a packed batch on the padded layout (the reverse direction restarting from h0 at each
+sequence's own last step) and then **NaN-masks** every step past each sequence's length, so every
+(seq, batch, size) accessor keeps its shape and a step that did not happen reads NaN.
 """
 
 from __future__ import annotations

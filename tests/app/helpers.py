@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,14 @@ def viewer_data(at: AppTest) -> dict:
     components = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
     assert len(components) == 1, "the step viewer is not on the page"
     return json.loads(components[0].proto.json)
+
+
+def open_export(at: AppTest, namespace: str) -> AppTest:
+    """Open a page's "Export" expander (its contents are drawn only while it is open), as a click on it does."""
+    at.session_state[f"{namespace}.export"] = True
+    return at.run()
+
+
+def module_line(at: AppTest) -> str:
+    """The module's constructor as the page shows it, e.g. "module = torch.nn.LSTM(1, 16)" (inline code)."""
+    return next(m.value.strip("`") for m in at.markdown if re.fullmatch(r"`(module|model) = torch\.nn\..*`", m.value))

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from rnnviz.charlm.corpora import BRACKETS_NAME
-from tests.app.helpers import errors, figures, open_page
+from tests.app.helpers import errors, figures, open_export, open_page
 
 PAGE = "app_pages/char_lm.py"
 
@@ -91,7 +91,7 @@ def test_start_trains_live_samples_appear_and_pause_stops(page):
     assert metric(at, "Characters / s") != "0"
     at.button(key="lm.sample_now").click().run()
     assert len(trainer(at).samples.samples) > len(samples)
-    labels = [b.label for b in at.get("download_button")]
+    labels = [b.label for b in open_export(at, "lm").get("download_button")]
     assert {"Samples (.txt)", "Perplexity per epoch (.csv)", "Checkpoint (.pt)", "Reproduce in PyTorch (.py)"} <= set(
         labels
     )

@@ -85,7 +85,7 @@ def test_your_own_model_lesson_opens_the_sidebar_model():
     at = open_lesson("your-own-model")
     assert at.sidebar.selectbox(key="model").value == "custom"
     assert at.sidebar.slider(key="hidden_size").value == 16
-    assert any("rnnviz.trace(module, x)" in c.value for c in at.get("code") if hasattr(c, "value"))
+    assert any("rnnviz.trace(module, x)" in c.value for c in at.code)
 
 
 def test_a_lesson_link_wins_over_what_the_session_kept():

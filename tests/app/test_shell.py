@@ -85,3 +85,21 @@ def test_impossible_projection_is_explained_and_recoverable(home, cell, proj_siz
     assert not figures(home)
     home.number_input(key="proj_size").set_value(0).run()
     assert not errors(home) and figures(home)  # fixing the setting brings the view back
+
+
+def test_the_warm_up_leaves_random_numbers_and_threads_alone_and_caches_the_default_text(monkeypatch):
+    """app.py's first run warms the process up; a page's seeded numbers must not depend on whether it ran."""
+    import numpy as np
+    import torch
+
+    from rnnviz.ui.charlm import corpus
+    from rnnviz.ui.common.warmup import warm_up
+
+    corpus.cached_brackets.clear()
+    torch_state, numpy_state, threads = torch.random.get_rng_state(), np.random.get_state(), torch.get_num_threads()
+    warm_up()
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), numpy_state, strict=True))
+    assert torch.get_num_threads() == threads
+    monkeypatch.setattr(corpus, "brackets_corpus", lambda *_: pytest.fail("the default text was not cached"))
+    assert len(corpus.cached_brackets(corpus.DEFAULT_BRACKET_LENGTH, 0).text) == corpus.DEFAULT_BRACKET_LENGTH

@@ -18,7 +18,7 @@ from rnnviz.reference.load import char_model, load_reference
 from rnnviz.sine.data import sine_task_input
 from rnnviz.ui.common.model_choice import cached_reference
 from rnnviz.ui.step.sources import HANDOFF_KEY
-from tests.app.helpers import HOME, array, errors, figures, open_page, viewer_data
+from tests.app.helpers import HOME, array, errors, figures, module_line, open_page, viewer_data
 
 PAGE = "app_pages/step_through.py"
 
@@ -61,7 +61,7 @@ def test_batch_first_stays_a_choice_on_a_trained_model(sine_default):
     at = sine_default
     at.sidebar.toggle(key="batch_first").set_value(True).run()
     assert not errors(at)
-    assert any("batch_first=True" in c.value for c in at.get("code") if hasattr(c, "value"))
+    assert "batch_first=True" in module_line(at)
 
 
 @pytest.mark.parametrize("name", ["sine-gru", "sine-rnn"])
@@ -69,7 +69,7 @@ def test_every_sine_model_is_a_choice(name):
     at = open_page(PAGE, {"model": name})
     assert not errors(at) and not at.exception
     cell = catalog.REFERENCE_MODELS[name].settings.cell
-    assert any(f"torch.nn.{cell}(1, " in c.value for c in at.get("code") if hasattr(c, "value"))
+    assert module_line(at).startswith(f"module = torch.nn.{cell}(1, ")
 
 
 def test_the_bracket_model_reads_its_sample_text_one_character_per_step(brackets):

@@ -12,7 +12,7 @@ from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, bu
 from rnnviz.core.equations import equations
 from rnnviz.experiment.run import traced_run
 from rnnviz.figures import step_view
-from tests.app.helpers import array, errors, figures, image_exports, open_page, viewer_data
+from tests.app.helpers import array, errors, figures, image_exports, open_export, open_page, viewer_data
 
 PAGE = "app_pages/step_through.py"
 
@@ -209,7 +209,9 @@ def test_gru_has_no_cell_state_to_fill(step):
     assert step.number_input(key="step.c0_fill").disabled
 
 
-def test_export_section_offers_every_file(step):
+def test_export_section_offers_every_file_once_opened(step):
+    assert not step.get("download_button") and not image_exports(step)  # closed: nothing of it is made
+    open_export(step, "step")
     labels = [b.label for b in step.get("download_button")]
     for label in ("Trace as CSV (long format)", "Trace as NPZ", "Reproduce in Python (.py)", "HTML"):
         assert label in labels

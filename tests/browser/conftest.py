@@ -51,6 +51,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 #: Upper bound for one browser test (pytest-timeout); the first one also starts the server and chromium.
 TEST_TIMEOUT_S = 180
 SERVER_START_TIMEOUT_S = 60
+#: The warm-up imports torch and runs its first optimizer step: slow on a busy machine.
+WARM_UP_TIMEOUT_S = 150  # within TEST_TIMEOUT_S: the first test pays for it
 #: The first script run imports torch and traces a model; later runs take well under a second.
 RUN_TIMEOUT_MS = 60_000
 #: A run only counts as finished once the app has stayed idle this long (a widget change can chain reruns).
@@ -151,10 +153,17 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextmanager
-def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port, yield its base URL, stop it (by its PID).
+def run_streamlit_server(
+    log_name: str = "streamlit-server.log",
+    env: dict[str, str] | None = None,
+    script: str = "app.py",
+    warm_up: bool = True,
+) -> Iterator[str]:
+    """Start ``streamlit run <script>`` on a free loopback port, yield its base URL, stop it (by its PID).
 
     Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment.
+    With ``warm_up`` it is ready as ``make run`` makes it: the script health check has run the app once
+    (rnnviz/ui/common/warmup.py), so no test's first page waits for the process's one-off costs.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
@@ -165,7 +174,7 @@ def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, 
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.address",
         "127.0.0.1",
         "--server.port",
@@ -201,6 +210,9 @@ def run_streamlit_server(log_name: str = "streamlit-server.log", env: dict[str, 
                     pytrace=False,
                 )
             time.sleep(0.25)
+        if warm_up:
+            with _NO_PROXY.open(f"{base_url}/_stcore/script-health-check", timeout=WARM_UP_TIMEOUT_S) as answer:
+                assert answer.status == 200, f"the script health check failed:\n{_tail(log_path)}"
         yield base_url
     finally:
         _stop(process)

@@ -62,7 +62,9 @@ def check_badge(app, cell: str = "LSTM") -> None:
 
 
 def module_code(app) -> str:
-    return app.page.get_by_test_id("stMain").get_by_test_id("stCode").first.inner_text()
+    """The module's constructor line at the top of the page (inline code)."""
+    code = app.page.get_by_test_id("stMain").get_by_test_id("stMarkdown").locator("code")
+    return code.filter(has_text=re.compile(r"^(module|model) = torch\.nn\.")).first.inner_text()
 
 
 # --------------------------------------------------------------------------- every page

@@ -35,6 +35,7 @@ UPLOAD_KEY = "lm.upload_corpus"  # (file id, Corpus) of the last good upload
 #: Prefixes to sample from, per bundled text (an upload starts from its own first characters).
 DEFAULT_PREFIXES = {BRACKETS_NAME: "((\na[b", PYTHON_NAME: "def \nimport ", PROSE_NAME: "The \nIn "}
 BRACKET_LENGTHS = (20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
+DEFAULT_BRACKET_LENGTH = 200_000
 
 
 @st.cache_resource(max_entries=8, show_spinner="Generating the text…")
@@ -82,7 +83,7 @@ def corpus_picker() -> Corpus | None:
             length = st.select_slider(
                 "Length of the generated text (characters)",
                 BRACKET_LENGTHS,
-                value=200_000,
+                value=DEFAULT_BRACKET_LENGTH,
                 key="lm.bracket_length",
                 format_func=lambda n: f"{n:,}",
             )

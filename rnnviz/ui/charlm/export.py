@@ -8,11 +8,15 @@ from rnnviz.charlm.trainer import CharTrainer
 from rnnviz.figures.export import MIME_TYPES
 from rnnviz.training.live import LiveRun, RunRecord
 from rnnviz.ui.charlm.panels import perplexity_figure
-from rnnviz.ui.common.downloads import Download, Figure, export_section
+from rnnviz.ui.common.downloads import Download, ExportContents, Figure, export_section
 from rnnviz.ui.training.runs import overlay_figure
 
 
 def char_export_section(live: LiveRun, runs: list[RunRecord]) -> None:
+    export_section("lm", lambda: _contents(live, runs))
+
+
+def _contents(live: LiveRun, runs: list[RunRecord]) -> ExportContents:
     trainer: CharTrainer = live.trainer
     samples = trainer.samples
     files = [
@@ -48,4 +52,4 @@ def char_export_section(live: LiveRun, runs: list[RunRecord]) -> None:
     if runs:
         figures["runs_overlay"] = lambda: overlay_figure(runs, "cross-entropy")
     heading = f"**Run {live.number}** ({trainer.epochs_done} epochs, {trainer.steps_done} steps so far)"
-    export_section("lm", heading, files, figures, f"_run{live.number}")
+    return ExportContents(heading, files, figures, f"_run{live.number}")

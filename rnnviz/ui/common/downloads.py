@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -53,17 +54,26 @@ class Download:
     disabled: bool = False
 
 
-def export_section(
-    namespace: str,
-    heading: str,
-    files: Sequence[Download],
-    figures: dict[str, Figure],
-    figure_suffix: str = "",
-    code: str | None = None,
-) -> None:
-    """``files`` (under ``heading``) and a picker over ``figures`` (file name -> figure or a function drawing
-    it); ``code`` (e.g. a reproduce script) is shown below the files. Widget keys start with ``namespace``."""
-    with st.expander("Export", icon=":material/download:"):
+class ExportContents(NamedTuple):
+    """What a page's export section offers: ``files`` under ``heading``, a picker over ``figures`` (file name ->
+    figure or a function drawing it, saved as ``<name><figure_suffix>.<format>``) and ``code`` (e.g. a
+    reproduce script) below the files."""
+
+    heading: str
+    files: Sequence[Download]
+    figures: dict[str, Figure]
+    figure_suffix: str = ""
+    code: str | None = None
+
+
+def export_section(namespace: str, contents: Callable[[], ExportContents]) -> None:
+    """The page's "Export" expander. Its ``contents`` are made and drawn only while it is open (nothing of it is
+    computed or sent on a page's first load). Widget keys start with ``namespace``."""
+    expander = st.expander("Export", icon=":material/download:", key=f"{namespace}.export", on_change="rerun")
+    if not expander.open:
+        return
+    heading, files, figures, figure_suffix, code = contents()
+    with expander:
         data_column, figure_column = st.columns(2)
         with data_column:
             st.markdown(heading)

@@ -50,7 +50,11 @@ button:hover:not(:disabled) { border-color: var(--st-primary-color); color: var(
 button:focus-visible { outline: 2px solid var(--st-primary-color); outline-offset: 1px; }
 button:disabled { cursor: progress; opacity: 0.6; }
 svg { width: 1.1rem; height: 1.1rem; fill: currentColor; }
-.status { margin: 0.25rem 0 0; color: var(--st-red-color); font-family: var(--st-font); font-size: 0.875rem; }
+/* a message wraps within the row's width instead of widening it: the HTML button beside the row stays put */
+.status {
+  margin: 0.25rem 0 0; color: var(--st-red-color); font-family: var(--st-font); font-size: 0.875rem;
+  contain: inline-size;
+}
 """
 
 

@@ -162,16 +162,6 @@ def input_spec_sidebar() -> tuple[InputSpec, int] | None:
         return None
 
 
-def sidebar_model_and_input() -> tuple[ModelSpec, InputSpec, int]:
-    """Render the shared model and input controls; (model spec, input spec, seed), or stop the page after
-    the errors that say what to change."""
-    model_spec = model_spec_sidebar()
-    inputs = input_spec_sidebar()
-    if model_spec is None or inputs is None:
-        st.stop()
-    return model_spec, *inputs
-
-
 def index_picker(
     container, label: str, count: int, key: str, names: Sequence[str] | None = None, param: str | None = None
 ) -> int:

@@ -6,7 +6,7 @@ from rnnviz.core.cells import quantity_names
 from rnnviz.figures.export import MIME_TYPES
 from rnnviz.sine.views import model_view
 from rnnviz.training.live import LiveRun, RunRecord
-from rnnviz.ui.common.downloads import Download, Figure, export_section
+from rnnviz.ui.common.downloads import Download, ExportContents, Figure, export_section
 from rnnviz.ui.sine.panels import evaluation_figure, heatmap_figures, loss_figure, window_figure
 from rnnviz.ui.training.runs import overlay_figure
 
@@ -30,6 +30,10 @@ def figure_makers(live: LiveRun, runs: list[RunRecord]) -> dict[str, Figure]:
 
 def sine_export_section(live: LiveRun, runs: list[RunRecord]) -> None:
     """Loss CSV, checkpoint, reproduce script and any figure; files are made when their button is clicked."""
+    export_section("train", lambda: _contents(live, runs))
+
+
+def _contents(live: LiveRun, runs: list[RunRecord]) -> ExportContents:
     trainer, number = live.trainer, live.number
     files = [
         Download(
@@ -55,4 +59,4 @@ def sine_export_section(live: LiveRun, runs: list[RunRecord]) -> None:
         )
     )
     heading = f"**Run {number}** ({trainer.steps_done} steps so far)"
-    export_section("train", heading, files, figure_makers(live, runs), f"_run{number}", code=script)
+    return ExportContents(heading, files, figure_makers(live, runs), f"_run{number}", code=script)

@@ -11,7 +11,7 @@ from rnnviz.experiment.export import MAX_CSV_VALUES, trace_csv, trace_npz, trace
 from rnnviz.experiment.reproduce import reproduce_files, reproduce_snippet
 from rnnviz.experiment.run import Experiment
 from rnnviz.figures.export import MIME_TYPES
-from rnnviz.ui.common.downloads import Download, export_section
+from rnnviz.ui.common.downloads import Download, ExportContents, export_section
 from rnnviz.ui.step.traced import cached_run_spec
 
 
@@ -25,6 +25,12 @@ def step_export_section(
 
     ``figure_makers`` maps a file name to a function drawing that figure; only the chosen one is drawn.
     """
+    export_section("step", lambda: _contents(trace, experiment, figure_makers))
+
+
+def _contents(
+    trace: Trace, experiment: Experiment, figure_makers: dict[str, Callable[[], go.Figure]]
+) -> ExportContents:
     values = trace_value_count(trace)
     too_big = values > MAX_CSV_VALUES
     snippet = reproduce_snippet(experiment, cached_run_spec(experiment)[0])
@@ -52,4 +58,4 @@ def step_export_section(
                 help="Too large to write into the script: save it next to reproduce_rnnviz.py",
             )
         )
-    export_section("step", "**The whole trace**", files, figure_makers, code=snippet)
+    return ExportContents("**The whole trace**", files, figure_makers, code=snippet)
