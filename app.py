@@ -16,6 +16,7 @@ PAGES = [
     st.Page("app_pages/shapes.py", title="Shapes & layouts", icon=":material/view_in_ar:"),
     st.Page("app_pages/train_sine.py", title="Train: sin → cos", icon=":material/show_chart:"),
     st.Page("app_pages/char_lm.py", title="Language model", icon=":material/text_fields:"),
+    st.Page("app_pages/memory.py", title="Memory & gradients", icon=":material/memory:"),
 ]
 
 page = st.navigation(PAGES)

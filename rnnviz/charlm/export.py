@@ -17,7 +17,7 @@ import torch
 from rnnviz.charlm.corpora import Vocabulary
 from rnnviz.charlm.model import CharModel
 from rnnviz.charlm.settings import CharSettings
-from rnnviz.training.checkpoint import load_payload, save_payload
+from rnnviz.training.checkpoint import load_payload, load_weights, save_payload
 
 CHECKPOINT_FORMAT = "rnnviz.charlm.v1"
 
@@ -48,10 +48,7 @@ def load_char_checkpoint(data: bytes) -> tuple[CharModel, Vocabulary, CharSettin
     except (TypeError, ValueError) as error:
         raise ValueError(f"the checkpoint's vocabulary is not a JSON list of characters: {error}") from None
     model = CharModel.from_settings(settings, vocabulary.size)
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except RuntimeError as error:
-        raise ValueError(f"the checkpoint's weights do not fit its settings: {error}") from None
+    load_weights(model, payload["state_dict"])
     return model, vocabulary, settings
 
 

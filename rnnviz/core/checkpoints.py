@@ -38,7 +38,10 @@ from rnnviz.core.spec import LIMITS, ModelSpec, build_model, torch_constructor
 _CELL_ONLY = re.compile(r"(?:.*\.)?(?:weight_ih|weight_hh)")  # nn.LSTMCell / GRUCell / RNNCell keys
 _GATES = {gate_count(cell): cell for cell in ("RNN", "GRU", "LSTM")}  # blocks in weight_hh -> cell
 #: Settings that a known export format fixes although it does not write them down.
-_FORMAT_DEFAULTS = {"rnnviz.sine.v1": {"batch_first": True, "nonlinearity": "tanh"}}  # the sine page's export
+_FORMAT_DEFAULTS = {  # the training pages' exports (batch-first, tanh RNNs)
+    "rnnviz.sine.v1": {"batch_first": True, "nonlinearity": "tanh"},
+    "rnnviz.memory.v1": {"batch_first": True, "nonlinearity": "tanh"},
+}
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,6 +35,8 @@ TENSOR_COLOURS = {
 }
 #: A task's signals: what the model read, what it should output, what it outputs.
 SIGNAL_COLOURS = {"input": "#B0B0B0", "target": "#000000", "prediction": "#0072B2"}
+#: One colour per cell family where RNN, LSTM and GRU are compared side by side (Okabe–Ito).
+CELL_COLOURS = {"RNN": "#D55E00", "LSTM": "#0072B2", "GRU": "#009E73"}
 #: A qualitative cycle (Okabe–Ito without black) for categories such as the sequences of a batch.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 #: What a heatmap shows where there is no value (NaN: e.g. past a packed sequence's length).

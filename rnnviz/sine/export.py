@@ -11,26 +11,19 @@ import json
 import torch
 
 from rnnviz.sine.settings import SineSettings
-from rnnviz.training.checkpoint import load_payload, save_payload
+from rnnviz.training.checkpoint import load_settings_checkpoint, settings_checkpoint_bytes
 
 CHECKPOINT_FORMAT = "rnnviz.sine.v1"
 
 
 def checkpoint_bytes(state_dict: dict[str, torch.Tensor], settings: SineSettings, steps_done: int) -> bytes:
     """The checkpoint of a model with ``state_dict`` trained ``steps_done`` steps under ``settings``."""
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "settings": settings.to_json(),
-        "state_dict": state_dict,
-        "steps_done": steps_done,
-    }
-    return save_payload(payload)
+    return settings_checkpoint_bytes(CHECKPOINT_FORMAT, settings, state_dict, steps_done)
 
 
 def load_checkpoint(data: bytes) -> tuple[SineSettings, dict[str, torch.Tensor]]:
     """(settings, state_dict) of checkpoint bytes, loaded with ``weights_only=True``; ValueError otherwise."""
-    payload = load_payload(data, CHECKPOINT_FORMAT, "sin -> cos")
-    return SineSettings.from_json(payload["settings"]), payload["state_dict"]
+    return load_settings_checkpoint(data, CHECKPOINT_FORMAT, "sin -> cos", SineSettings)
 
 
 _SCRIPT = '''\

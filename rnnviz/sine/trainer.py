@@ -13,7 +13,6 @@ The loop (``rnnviz.training.loop``) does the rest: backward, clipping, the optim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -24,8 +23,9 @@ from rnnviz.sine.data import SineBatch, SineStretch, SineWindows, evaluation_str
 from rnnviz.sine.export import checkpoint_bytes, load_checkpoint, reproduce_script
 from rnnviz.sine.model import SineModel
 from rnnviz.sine.settings import SineSettings
+from rnnviz.training.checkpoint import load_weights
 from rnnviz.training.loop import LoopTrainer
-from rnnviz.training.task import Hidden, first_row
+from rnnviz.training.task import DrawnBatches, Hidden, first_row
 
 
 class WindowPrediction(NamedTuple):
@@ -46,19 +46,6 @@ class Evaluation(NamedTuple):
     mse: float
 
 
-class _Windows(Sequence):
-    """The run's ``steps`` windows as one epoch: item s is step s's batch (read in order: noise is drawn)."""
-
-    def __init__(self, windows: SineWindows, steps: int) -> None:
-        self.windows, self.steps = windows, steps
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __getitem__(self, step: int) -> SineBatch:  # type: ignore[override]
-        return self.windows.batch(step)
-
-
 class SineTask:
     """The sin -> cos task: windows of sin(x) in, cos(x) out at every point, MSE loss, one epoch."""
 
@@ -70,8 +57,9 @@ class SineTask:
         self.model = SineModel.from_settings(s)
         self.windows = SineWindows(s.points, s.windows_per_batch, s.noise, noise_seed=s.seed + 1)
 
-    def epoch(self, index: int) -> _Windows:
-        return _Windows(self.windows, self.settings.steps)
+    def epoch(self, index: int) -> DrawnBatches:
+        """The run's ``steps`` windows: item s is step s's batch (read in order: noise is drawn)."""
+        return DrawnBatches(self.settings.steps, self.windows.batch)
 
     def loss(self, batch: SineBatch, state: Hidden | None) -> tuple[Tensor, Hidden]:
         prediction, h_n = self.model(batch.x, state)  # (B, T, 1)
@@ -165,10 +153,7 @@ class SineTrainer(LoopTrainer[SineTask]):
         """
         settings, state_dict = load_checkpoint(data)
         trainer = cls(settings)
-        try:
-            trainer.model.load_state_dict(state_dict)
-        except RuntimeError as error:
-            raise ValueError(f"the checkpoint's weights do not fit its settings: {error}") from None
+        load_weights(trainer.model, state_dict)
         return trainer
 
     def reproduce_script(self) -> str:

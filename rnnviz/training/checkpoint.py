@@ -9,8 +9,14 @@ meaning; a new layout gets a new tag.
 from __future__ import annotations
 
 import io
+from typing import TypeVar
 
 import torch
+from torch import nn
+
+from rnnviz.training.settings import TrainingSettings
+
+S = TypeVar("S", bound=TrainingSettings)
 
 
 def save_payload(payload: dict) -> bytes:
@@ -32,3 +38,34 @@ def load_payload(data: bytes, checkpoint_format: str, what: str) -> dict:
     if not isinstance(payload.get("settings"), str) or not isinstance(payload.get("state_dict"), dict):
         raise ValueError("the checkpoint is missing its 'settings' JSON string or its 'state_dict'")
     return payload
+
+
+def settings_checkpoint_bytes(
+    checkpoint_format: str, settings: TrainingSettings, state_dict: dict[str, torch.Tensor], steps_done: int
+) -> bytes:
+    """The checkpoint of a model with ``state_dict`` trained ``steps_done`` steps under ``settings``:
+    {"format", "settings" (JSON string), "state_dict", "steps_done"}."""
+    payload = {
+        "format": checkpoint_format,
+        "settings": settings.to_json(),
+        "state_dict": state_dict,
+        "steps_done": steps_done,
+    }
+    return save_payload(payload)
+
+
+def load_settings_checkpoint(
+    data: bytes, checkpoint_format: str, what: str, settings_class: type[S]
+) -> tuple[S, dict[str, torch.Tensor]]:
+    """(settings, state_dict) of ``settings_checkpoint_bytes`` output, loaded with ``weights_only=True``;
+    ValueError for anything else (``what`` names the kind of checkpoint in the message)."""
+    payload = load_payload(data, checkpoint_format, what)
+    return settings_class.from_json(payload["settings"]), payload["state_dict"]
+
+
+def load_weights(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
+    """``model.load_state_dict(state_dict)`` (strict); ValueError when the weights do not fit the model."""
+    try:
+        model.load_state_dict(state_dict)
+    except RuntimeError as error:
+        raise ValueError(f"the checkpoint's weights do not fit its settings: {error}") from None

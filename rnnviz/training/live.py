@@ -91,6 +91,7 @@ class RunRecord:
     steps_per_second: float  # as the user saw it while the run trained (capped runs: about the cap)
     speed: str  # "capped at 50 steps/s", "as fast as possible", or "one step at a time"
     status: str  # "running", "paused", "finished", "diverged"
+    results: dict  # the task's own columns (``LoopTrainer.results``), e.g. a held-out score
 
     @property
     def label(self) -> str:
@@ -104,8 +105,41 @@ class RunRecord:
             "steps/s": round(self.steps_per_second),
             "speed": self.speed,
             "status": self.status,
+            **self.results,
         }
         return {"run": self.number, **self.settings.table_fields(), **run, **self.settings.detail_fields()}
+
+
+class RefreshStats:
+    """How a live view has been refreshing: its ticks over the last STATS_SECONDS, and the steps trained per wall
+    second while someone watched (pauses excluded)."""
+
+    def __init__(self) -> None:
+        self._ticks: deque[tuple[float, int]] = deque()  # (time, steps done) after each tick
+        self._live_seconds = 0.0  # wall time between consecutive ticks
+        self._live_steps = 0  # steps trained in ticks that followed a tick
+
+    def restart(self) -> None:
+        """Forget the recent ticks (after a pause: the paused time is no refresh interval)."""
+        self._ticks.clear()
+
+    def record(self, now: float, last_tick: float | None, trained: int, steps_done: int) -> None:
+        """A tick at ``now`` trained ``trained`` steps (``steps_done`` in all); ``last_tick``: the one before."""
+        if last_tick is not None:
+            self._live_seconds += max(now - last_tick, 0.0)
+            self._live_steps += trained
+        self._ticks.append((time.perf_counter(), steps_done))
+        while self._ticks and self._ticks[-1][0] - self._ticks[0][0] > STATS_SECONDS:
+            self._ticks.popleft()
+
+    def rates(self, fallback_speed: float) -> Rates:
+        """``fallback_speed`` stands for the seen speed before two ticks were watched (e.g. one-step clicks)."""
+        seen = self._live_steps / self._live_seconds if self._live_seconds > 0 else fallback_speed
+        if len(self._ticks) < 2:
+            return Rates(0.0, 0.0, seen)
+        (t0, s0), (t1, s1) = self._ticks[0], self._ticks[-1]
+        span = t1 - t0
+        return Rates((s1 - s0) / span, (len(self._ticks) - 1) / span, seen) if span > 0 else Rates(0.0, 0.0, seen)
 
 
 class LiveRun:
@@ -118,9 +152,7 @@ class LiveRun:
         self._paused = True
         self._credit = 0.0  # fractional steps owed by a capped pace
         self._last_tick: float | None = None  # None: paused (the next tick starts a fresh pace clock)
-        self._ticks: deque[tuple[float, int]] = deque()  # (time, steps_done) after each tick
-        self._live_seconds = 0.0  # wall time between consecutive ticks, pauses excluded
-        self._live_steps = 0  # steps trained in ticks that followed a tick
+        self._stats = RefreshStats()
         self._pace: Pace | None = None  # the pace of the latest tick
         #: Where a page keeps what it drew of this run between refreshes (e.g. figures redrawn once a second).
         self.page_cache: dict[str, Any] = {}
@@ -130,14 +162,29 @@ class LiveRun:
         return self.trainer.settings
 
     @property
+    def name(self) -> str:
+        return f"Run {self.number}"
+
+    @property
     def running(self) -> bool:
         """True between ``resume`` and ``pause``, until the run finishes or diverges."""
         return not self._paused and not self.trainer.finished
 
+    @property
+    def steps_done(self) -> int:
+        return self.trainer.steps_done
+
+    @property
+    def finished(self) -> bool:
+        return self.trainer.finished
+
     # ----- training ---------------------------------------------------------------------------------------
-    def tick(self, pace: Pace, now: float | None = None) -> TickReport:
-        """Train one bounded chunk: ~FAST_TICK_SECONDS when uncapped, else the steps the cap allows since the
-        last tick (at most two refresh intervals' worth, so a late refresh does not cause a burst)."""
+    def tick(
+        self, pace: Pace, now: float | None = None, *, seconds: float = FAST_TICK_SECONDS, max_steps: int | None = None
+    ) -> TickReport:
+        """Train one bounded chunk: ~``seconds`` when uncapped, else the steps the cap allows since the last tick
+        (at most two refresh intervals' worth, so a late refresh does not cause a burst); never more than
+        ``max_steps`` (e.g. to keep runs trained side by side in step)."""
         now = time.perf_counter() if now is None else now
         trainer = self.trainer
         with trainer.lock:
@@ -146,24 +193,21 @@ class LiveRun:
             before = trainer.steps_done
             start = time.perf_counter()
             if pace.steps_per_second is None:
-                trainer.step_for(FAST_TICK_SECONDS, stop=self._is_paused)
+                trainer.step_for(seconds, max_steps=max_steps, stop=self._is_paused)
             else:
                 elapsed = pace.refresh_seconds if self._last_tick is None else now - self._last_tick
                 due = self._credit + pace.steps_per_second * min(max(elapsed, 0.0), 2 * pace.refresh_seconds)
                 wanted = int(due + 1e-9)  # 0.1 s * 20 steps/s is 2 steps, not 1.9999999
-                trainer.step_for(FAST_TICK_SECONDS, max_steps=wanted, stop=self._is_paused)
+                if max_steps is not None:
+                    wanted = min(wanted, max_steps)
+                trainer.step_for(seconds, max_steps=wanted, stop=self._is_paused)
                 done = trainer.steps_done - before
                 # a model slower than the cap owes nothing: it does not catch up later in a burst
                 self._credit = max(due - wanted, 0.0) if done == wanted else 0.0
-            seconds = time.perf_counter() - start
-            if self._last_tick is not None:
-                self._live_seconds += max(now - self._last_tick, 0.0)
-                self._live_steps += trainer.steps_done - before
+            trained = trainer.steps_done - before
+            self._stats.record(now, self._last_tick, trained, trainer.steps_done)
             self._last_tick, self._pace = now, pace
-            self._ticks.append((time.perf_counter(), trainer.steps_done))
-            while self._ticks and self._ticks[-1][0] - self._ticks[0][0] > STATS_SECONDS:
-                self._ticks.popleft()
-            return TickReport(trainer.steps_done - before, seconds)
+            return TickReport(trained, time.perf_counter() - start)
 
     def _is_paused(self) -> bool:
         return self._paused
@@ -181,7 +225,7 @@ class LiveRun:
 
     def _restart_clock(self) -> None:
         self._last_tick, self._credit = None, 0.0
-        self._ticks.clear()
+        self._stats.restart()
 
     def step(self, n: int = 1) -> list[float]:
         """Pause and train exactly ``n`` more steps (fewer if the run ends): the page's "one step" button."""
@@ -190,12 +234,7 @@ class LiveRun:
 
     # ----- looking ----------------------------------------------------------------------------------------
     def rates(self) -> Rates:
-        seen = self._live_steps / self._live_seconds if self._live_seconds > 0 else self.trainer.steps_per_second
-        if len(self._ticks) < 2:
-            return Rates(0.0, 0.0, seen)
-        (t0, s0), (t1, s1) = self._ticks[0], self._ticks[-1]
-        span = t1 - t0
-        return Rates((s1 - s0) / span, (len(self._ticks) - 1) / span, seen) if span > 0 else Rates(0.0, 0.0, seen)
+        return self._stats.rates(self.trainer.steps_per_second)
 
     def status(self) -> str:
         trainer = self.trainer
@@ -232,7 +271,12 @@ class LiveRun:
                 steps_per_second=self.rates().seen_speed,
                 speed=self._pace.describe() if self._pace is not None else "one step at a time",
                 status=self.status(),
+                results=trainer.results(),
             )
+
+    def records(self) -> list[RunRecord]:
+        """This run for a comparison, as a list (a race has one per run)."""
+        return [self.record()]
 
 
 def keep_runs(runs: list[RunRecord], record: RunRecord, max_runs: int) -> tuple[list[RunRecord], list[RunRecord]]:

@@ -11,6 +11,7 @@ One step (truncated backpropagation through time)::
     state = state_out.detach() if carried else None    # its value goes on, its graph stops here
     record the loss; on_step callbacks
     after an epoch's last batch: task.end_epoch(...), on_epoch callbacks; after the last epoch: on_stop
+    (a task's end_epoch may end the run sooner with ``trainer.end_run(reason)``, e.g. once a task is solved)
 
 The trainer knows nothing of any UI: a page calls ``step_for(seconds)`` per refresh, a script ``step(n)``.
 ``lock`` is held while the model is trained or read (a download made in another thread never sees a
@@ -96,6 +97,7 @@ class LoopTrainer(Generic[TaskT]):
         self.last_state: Hidden | None = None
         self._stop_reason: str | None = None
         self._diverged = False
+        self._ended = False  # ended early by the task (``end_run``)
         self._seconds = 0.0
 
     def add_callback(self, event: str, callback: Callable[[Any], None]) -> None:
@@ -172,9 +174,15 @@ class LoopTrainer(Generic[TaskT]):
         self._epochs_done += 1
         self._fire("on_epoch")
         if self.finished:
-            done = f"{self.task.epochs} epochs" if self.task.counts_epochs else f"{self.steps_done} steps"
-            self._stop_reason = f"Finished: all {done} done."
+            if not self._ended:
+                done = f"{self.task.epochs} epochs" if self.task.counts_epochs else f"{self.steps_done} steps"
+                self._stop_reason = f"Finished: all {done} done."
             self._fire("on_stop")
+
+    def end_run(self, reason: str) -> None:
+        """End the run now, for ``reason`` (e.g. "Solved at step 700: ..."): a task calls it from its ``end_epoch``
+        when training on would add nothing; ``finished`` is then True and the on_stop callbacks fire."""
+        self._ended, self._stop_reason = True, reason
 
     def _diverge(self, value: float) -> None:
         self._diverged = True
@@ -214,8 +222,8 @@ class LoopTrainer(Generic[TaskT]):
 
     @property
     def finished(self) -> bool:
-        """True once every epoch is done or the loss became non-finite."""
-        return self._diverged or self._epochs_done >= self.task.epochs
+        """True once every epoch is done, the task ended the run (``end_run``) or the loss became non-finite."""
+        return self._diverged or self._ended or self._epochs_done >= self.task.epochs
 
     @property
     def diverged(self) -> bool:
@@ -239,6 +247,11 @@ class LoopTrainer(Generic[TaskT]):
     @property
     def steps_per_second(self) -> float:
         return self.steps_done / self._seconds if self._seconds > 0 else 0.0
+
+    def results(self) -> dict[str, Any]:
+        """What a comparison of runs shows of this run besides its losses (a task's trainer adds its own, e.g. a
+        held-out score); nothing here."""
+        return {}
 
     # ----- the loss history -------------------------------------------------------------------------------
     @property

@@ -8,7 +8,7 @@ over its text; a task can evaluate at the end of each.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -57,3 +57,17 @@ def first_row(hidden: Hidden | None) -> Hidden | None:
     if hidden is None:
         return None
     return tuple(h[:, :1] for h in hidden) if isinstance(hidden, tuple) else hidden[:, :1]
+
+
+class DrawnBatches(Sequence):
+    """An epoch of ``count`` batches made when read: item i is ``make(i)``. Read in order (the loop does) when
+    ``make`` draws from a generator, e.g. noise or fresh sequences."""
+
+    def __init__(self, count: int, make: Callable[[int], Any]) -> None:
+        self.count, self.make = count, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> Any:  # type: ignore[override]
+        return self.make(index)

@@ -20,6 +20,7 @@ PAGES = {
     "app_pages/shapes.py": "Shapes & layouts",
     "app_pages/train_sine.py": "Train: sin → cos",
     "app_pages/char_lm.py": "Language model",
+    "app_pages/memory.py": "Memory & gradients",
 }
 
 

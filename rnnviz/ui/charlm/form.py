@@ -11,8 +11,8 @@ from rnnviz.charlm.corpora import Vocabulary, visible
 from rnnviz.charlm.model import stage_shapes
 from rnnviz.charlm.samples import MAX_PREFIXES, MAX_SAMPLE_LENGTH, TEMPERATURE_RANGE, SampleSpec
 from rnnviz.charlm.settings import INPUTS, CharSettings
-from rnnviz.training.settings import CELLS, OPTIMIZERS
-from rnnviz.ui.common.settings_form import PERSIST, Field, Section, settings_sidebar
+from rnnviz.training.settings import CELLS
+from rnnviz.ui.common.settings_form import PERSIST, Field, Section, optimizer_fields, settings_sidebar
 from rnnviz.ui.common.text import escape_markdown
 
 SAMPLING_TEXT = {
@@ -37,16 +37,10 @@ FORM = (
     Field("num_steps", "num_steps (characters per window)", "number"),
     Field("batch_size", "Batch size (windows per batch)", "number"),
     Field("sampling", "Window sampling", "radio", options=SAMPLINGS, names=SAMPLING_TEXT),
-    Section("Optimizer"),
-    Field("optimizer", "Optimizer", "radio", options=OPTIMIZERS),
-    Field("lr", "Learning rate", "typed number", help="e.g. 0.005 (Adam) or 1 (SGD)"),
-    Field("momentum", "Momentum", "number", step=0.05, when=lambda values: values["optimizer"] == "SGD"),
-    Field(
-        "clip",
-        "Gradient clipping θ (max norm)",
-        "number",
-        step=0.5,
-        help="clip_grad_norm_(parameters, θ); 0 = no clipping",
+    *optimizer_fields(
+        lr_help="e.g. 0.005 (Adam) or 1 (SGD)",
+        clip_label="Gradient clipping θ (max norm)",
+        clip_help="clip_grad_norm_(parameters, θ); 0 = no clipping",
     ),
     Section("Run"),
     Field("epochs", "Epochs", "number"),

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from rnnviz.training.settings import TrainingSettings
+from rnnviz.training.settings import OPTIMIZERS, TrainingSettings
 from rnnviz.ui.common.text import escape_markdown
 
 S = TypeVar("S", bound=TrainingSettings)
@@ -47,6 +47,21 @@ class Field:
     step: float | None = None
     help: str | None = None
     when: Callable[[dict[str, Any]], bool] | None = None
+
+
+def optimizer_fields(
+    lr_help: str,
+    clip_label: str = "Gradient clipping (max norm)",
+    clip_help: str = "max gradient norm; 0 = no clipping",
+) -> tuple[Section | Field, ...]:
+    """The optimizer section of a training form: optimizer, learning rate, momentum (SGD only), clipping."""
+    return (
+        Section("Optimizer"),
+        Field("optimizer", "Optimizer", "radio", options=OPTIMIZERS),
+        Field("lr", "Learning rate", "typed number", help=lr_help),
+        Field("momentum", "Momentum", "number", step=0.05, when=lambda values: values["optimizer"] == "SGD"),
+        Field("clip", clip_label, "number", step=0.5, help=clip_help),
+    )
 
 
 def parse_typed_number(text: str) -> float | str:

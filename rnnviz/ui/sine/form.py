@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rnnviz.sine.settings import HIDDEN_POLICIES, SineSettings
-from rnnviz.training.settings import CELLS, OPTIMIZERS
-from rnnviz.ui.common.settings_form import Field, Section, settings_sidebar
+from rnnviz.training.settings import CELLS
+from rnnviz.ui.common.settings_form import Field, Section, optimizer_fields, settings_sidebar
 
 POLICY_TEXT = {
     "carry": "carry over (detached: truncated BPTT)",
@@ -15,11 +15,7 @@ FORM = (
     Field("cell", "Cell type", "select", options=CELLS),
     Field("hidden_size", "Hidden size", "number"),
     Field("num_layers", "Layers", "slider"),
-    Section("Optimizer"),
-    Field("optimizer", "Optimizer", "radio", options=OPTIMIZERS),
-    Field("lr", "Learning rate", "typed number", help="e.g. 0.02 or 1e-3; above 0, up to 100"),
-    Field("momentum", "Momentum", "number", step=0.05, when=lambda values: values["optimizer"] == "SGD"),
-    Field("clip", "Gradient clipping (max norm)", "number", step=0.5, help="max gradient norm; 0 = no clipping"),
+    *optimizer_fields(lr_help="e.g. 0.02 or 1e-3; above 0, up to 100"),
     Section("Data"),
     Field("points", "Points per window", "number"),
     Field("windows_per_batch", "Windows per batch", "number"),

@@ -6,20 +6,20 @@ from collections.abc import Hashable
 
 import streamlit as st
 
-from rnnviz.training.live import LiveRun, Pace
-from rnnviz.ui.training.session import RunSession
+from rnnviz.training.live import Pace
+from rnnviz.ui.training.session import Live, RunSession
 
 #: Speed choices (steps per second); the last one means no cap.
 FAST = "as fast as possible"
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, FAST)
 
 
-def run_buttons(session: RunSession, recipe: Hashable | None, live: LiveRun | None) -> list:
+def run_buttons(session: RunSession, recipe: Hashable | None, live: Live | None) -> list:
     """Start (a new run once the current one trained), Pause/Resume, One step and Reset; returns the row's
     remaining columns for the page (e.g. the speed control)."""
     running = session.is_running()
     columns = st.columns([1.5, 1.2, 1.2, 1.1, 4], vertical_alignment="bottom")
-    fresh = live is not None and live.trainer.steps_done == 0 and session.follows(recipe)
+    fresh = live is not None and live.steps_done == 0 and session.follows(recipe)
     ns = session.namespace
     columns[0].button(
         "Start" if fresh else "Start new run",
@@ -31,7 +31,7 @@ def run_buttons(session: RunSession, recipe: Hashable | None, live: LiveRun | No
         args=(recipe,),
         help="Train the run shown below (a run that has trained is kept in the comparison and a new one begins).",
     )
-    can_resume = live is not None and not live.trainer.finished and live.trainer.steps_done > 0
+    can_resume = live is not None and not live.finished and live.steps_done > 0
     columns[1].button(
         "Pause" if running else "Resume",
         key=f"{ns}.pause",

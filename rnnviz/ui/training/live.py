@@ -16,14 +16,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.training.live import LiveRun, Pace
-from rnnviz.ui.training.session import RunSession
+from rnnviz.training.live import Pace
+from rnnviz.ui.training.session import Live, RunSession
 
 #: What a page draws of its run on every refresh: ``draw(run, running)``.
-Draw = Callable[[LiveRun, bool], None]
+Draw = Callable[[Live, bool], None]
 
 
-def _tick(live: LiveRun, pace: Pace) -> None:
+def _tick(live: Live, pace: Pace) -> None:
     try:
         live.tick(pace)
     except RuntimeError as error:  # e.g. out of memory: stop, keep the run, say what to change
@@ -34,7 +34,7 @@ def _tick(live: LiveRun, pace: Pace) -> None:
         )
 
 
-def live_tick(live: LiveRun, pace: Pace, draw: Draw) -> None:
+def live_tick(live: Live, pace: Pace, draw: Draw) -> None:
     """Train one tick (if the run is running) and draw it: capped, training first; uncapped, drawing first."""
     running = live.running
     if running and pace.capped:

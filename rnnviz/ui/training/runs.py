@@ -22,7 +22,7 @@ def compare_runs(session: RunSession, runs: list[RunRecord], hint: str, loss_nam
         st.info(session.notice(), icon=":material/info:")
     live = session.current()
     if session.is_running() and live is not None:
-        st.caption(f"Run {live.number} is training: it joins the comparison when you pause it or it finishes.")
+        st.caption(f"{live.name} is training: it joins the comparison when you pause it or it finishes.")
     if not runs:
         st.caption(hint)
         return

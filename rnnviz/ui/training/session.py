@@ -2,14 +2,15 @@
 
 Every training page has one ``RunSession(namespace)``; its keys in ``st.session_state`` are namespaced
 (``train.run``, ``lm.runs``, ...) and nothing here is shared between sessions or cached across users:
-``<ns>.run`` the current ``LiveRun`` (None while the choices are invalid and nothing ran; it knows whether it is
-running), ``<ns>.recipe`` what it was built from, ``<ns>.runs`` earlier runs as bounded ``RunRecord``s,
+``<ns>.run`` the current ``LiveRun`` or ``LiveRace`` (None while the choices are invalid and nothing ran; it knows
+whether it is running), ``<ns>.recipe`` what it was built from, ``<ns>.runs`` earlier runs as bounded ``RunRecord``s,
 ``<ns>.run_count``, ``<ns>.notice``, ``<ns>.build_error`` (why no run could be built from the current choices).
 
 A *recipe* is a hashable description of a run (the sine page: its settings; the language model: the text and
-its settings) and ``build`` makes a fresh trainer from it (a ValueError says what to change). A run that has
-not trained follows the recipe; one that has keeps its own until Start or Reset. The button callbacks run
-before the script (Streamlit ``on_click``), so the page draws the new state.
+its settings) and ``build`` makes a fresh trainer from it (a ValueError says what to change), or a tuple of
+trainers for a race (``rnnviz.training.race.LiveRace``: the memory page's RNN vs LSTM vs GRU; each run of a race
+has its own number). A run that has not trained follows the recipe; one that has keeps its own until Start or
+Reset. The button callbacks run before the script (Streamlit ``on_click``), so the page draws the new state.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import streamlit as st
 
 from rnnviz.training.live import LiveRun, RunRecord, keep_runs
 from rnnviz.training.loop import LoopTrainer
+from rnnviz.training.race import LiveRace
 
 #: Earlier runs kept for the comparison (each holds at most DISPLAY_POINTS losses); the oldest go first.
 MAX_RUNS = 12
-Build = Callable[[Hashable], LoopTrainer]
+Build = Callable[[Hashable], LoopTrainer | tuple[LoopTrainer, ...]]
+Live = LiveRun | LiveRace
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class RunSession:
             st.session_state.setdefault(self.key(name), value)
 
     # ----- reading ----------------------------------------------------------------------------------------
-    def current(self) -> LiveRun | None:
+    def current(self) -> Live | None:
         return st.session_state.get(self.key("run"))
 
     def is_running(self) -> bool:
@@ -60,10 +63,10 @@ class RunSession:
         """True when the current run was built from ``recipe`` (or there is no recipe to compare with)."""
         return recipe is None or st.session_state.get(self.key("recipe")) == recipe
 
-    def run_for(self, recipe: Hashable | None) -> LiveRun | None:
+    def run_for(self, recipe: Hashable | None) -> Live | None:
         """The current run; one that has not trained yet follows ``recipe`` (a run that has keeps its own)."""
         live = self.current()
-        if recipe is None or (live is not None and (live.trainer.steps_done > 0 or self.follows(recipe))):
+        if recipe is None or (live is not None and (live.steps_done > 0 or self.follows(recipe))):
             if live is not None and self.follows(recipe):
                 st.session_state[self.key("build_error")] = None
             return live
@@ -75,32 +78,37 @@ class RunSession:
         drawn once per page run, so a training run would show a stale copy)."""
         runs = list(st.session_state[self.key("runs")])
         live = self.current()
-        if live is not None and live.trainer.steps_done > 0 and not self.is_running():
-            runs = [r for r in runs if r.number != live.number] + [live.record()]
+        if live is not None and live.steps_done > 0 and not self.is_running():
+            records = live.records()
+            numbers = {record.number for record in records}
+            runs = [r for r in runs if r.number not in numbers] + records
         return runs
 
     # ----- changing ---------------------------------------------------------------------------------------
-    def _new_run(self, recipe: Hashable, number: int | None = None) -> LiveRun | None:
-        """A fresh run from ``recipe``; on a ValueError no run (the reason is kept in ``build_error``)."""
+    def _new_run(self, recipe: Hashable, number: int | None = None) -> Live | None:
+        """A fresh run (or race) from ``recipe``; on a ValueError none (the reason is kept in ``build_error``)."""
         try:
-            trainer = self.build(recipe)
+            built = self.build(recipe)
         except ValueError as error:
             st.session_state[self.key("build_error")] = str(error)
             st.session_state[self.key("run")] = st.session_state[self.key("recipe")] = None
             return None
-        if number is None:
-            st.session_state[self.key("run_count")] += 1
-            number = st.session_state[self.key("run_count")]
-        live = LiveRun(trainer, number)
+        if number is None:  # else an untrained run, the latest one made, is rebuilt under its own number(s)
+            number = st.session_state[self.key("run_count")] + 1
+        st.session_state[self.key("run_count")] = number + (len(built) if isinstance(built, tuple) else 1) - 1
+        live = LiveRace(built, number) if isinstance(built, tuple) else LiveRun(built, number)
         st.session_state[self.key("build_error")] = None
         st.session_state[self.key("run")], st.session_state[self.key("recipe")] = live, recipe
         return live
 
-    def _archive(self, live: LiveRun | None) -> None:
-        """Keep ``live`` in the comparison if it trained at all."""
-        if live is None or live.trainer.steps_done == 0:
+    def _archive(self, live: Live | None) -> None:
+        """Keep ``live`` (every run of a race) in the comparison if it trained at all."""
+        if live is None or live.steps_done == 0:
             return
-        runs, dropped = keep_runs(st.session_state[self.key("runs")], live.record(), MAX_RUNS)
+        runs, dropped = st.session_state[self.key("runs")], []
+        for record in live.records():
+            runs, gone = keep_runs(runs, record, MAX_RUNS)
+            dropped += gone
         st.session_state[self.key("runs")] = runs
         if dropped:
             names = ", ".join(str(r.number) for r in dropped)
@@ -112,7 +120,7 @@ class RunSession:
     def start(self, recipe: Hashable) -> None:
         """Train the current run if it has not started and follows ``recipe``; else keep it, start a new one."""
         live = self.current()
-        if live is None or live.trainer.steps_done > 0 or not self.follows(recipe):
+        if live is None or live.steps_done > 0 or not self.follows(recipe):
             self._archive(live)
             live = self._new_run(recipe)
         if live is not None:
@@ -133,7 +141,7 @@ class RunSession:
     def one_step(self, recipe: Hashable | None) -> None:
         """Pause and train exactly one step (a finished run is kept and a new one started first)."""
         live = self.current()
-        if live is None or live.trainer.finished:
+        if live is None or live.finished:
             if recipe is None:
                 return
             self._archive(live)
