@@ -8,6 +8,7 @@ while it differs from its default, so the address bar always shares the current 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -60,27 +61,25 @@ def shared_control(
     param = param or key
     saved = f"{key}.saved"  # a non-widget copy: Streamlit drops a widget's state when its page is left
     raw = st.query_params.get(param)
+    changed = False  # the kept value changed here: the widget must show it
     if saved not in st.session_state:
         try:
             st.session_state[saved] = default if raw is None else _parse(raw, default, options, low, high)
         except ValueError:
             st.session_state[saved] = default
     elif raw is not None and raw != str(st.session_state[saved]):  # a link (e.g. a lesson's) asks for a value
-        try:
-            st.session_state[saved] = _parse(raw, default, options, low, high)
-            st.session_state.pop(key, None)  # the widget starts again from the linked value
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):  # a value the widget does not allow is ignored
+            st.session_state[saved], changed = _parse(raw, default, options, low, high), True
     kept = st.session_state[saved]
     allowed = kept in options if options is not None else low is None or high is None or low <= kept <= high
     if not allowed:
         st.session_state[saved] = default if options is not None else min(max(kept, low), high)
-        st.session_state.pop(key, None)  # the widget starts again from the kept value, now allowed
+        changed = True
+    if changed or key not in st.session_state:
+        # the widget takes its value from its key: a value set this way also reaches the browser's widget
+        # (popping the key would leave the browser showing, and later sending back, the old value)
+        st.session_state[key] = st.session_state[saved]
     args = (options,) if options is not None else ((low, high) if low is not None else ())
-    if options is not None:
-        kwargs["index"] = list(options).index(st.session_state[saved])
-    else:
-        kwargs["value"] = st.session_state[saved]
     value = widget(label, *args, key=key, **kwargs)
     st.session_state[saved] = value
     if value == default:
@@ -91,10 +90,9 @@ def shared_control(
 
 
 def set_shared_control(key: str, value: Any, param: str | None = None) -> None:
-    """Give the shared control ``key`` a new value from code (e.g. a button's callback): kept, written to the
-    URL, and its widget started again from it on the next run."""
-    st.session_state[f"{key}.saved"] = value
-    st.session_state.pop(key, None)
+    """Give the shared control ``key`` a new value from code, in a callback (e.g. a button's): kept, shown by its
+    widget (in the browser too), and written to the URL."""
+    st.session_state[f"{key}.saved"] = st.session_state[key] = value
     st.query_params[param or key] = str(value)
 
 
