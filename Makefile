@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # PNG/SVG export runs plotly.js in the browser, served from the component's files: a copy of the plotly package's.
 PLOTLY_JS := rnnviz/ui/common/browser/plotly.min.js
 
-.PHONY: run test lint unit app browser bench models chromium install install-dev clean
+.PHONY: run test lint unit app browser bench models chromium system-packages docker install install-dev clean
 
 # As soon as the server answers, the script health check runs the app once: it warms the process up.
 run: $(VENV)/.installed $(PLOTLY_JS)
@@ -21,7 +21,7 @@ run: $(VENV)/.installed $(PLOTLY_JS)
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-dev $(PLOTLY_JS) chromium lint
+test: $(VENV)/.installed-dev $(PLOTLY_JS) system-packages lint
 	$(PY) -m pytest tests
 
 lint: $(VENV)/.installed-dev
@@ -34,7 +34,7 @@ unit: $(VENV)/.installed-dev
 app: $(VENV)/.installed-dev $(PLOTLY_JS)
 	$(PY) -m pytest tests/app
 
-browser: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
+browser: $(VENV)/.installed-dev $(PLOTLY_JS) system-packages
 	$(PY) -m pytest tests/browser
 
 # Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
@@ -63,17 +63,35 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 $(PLOTLY_JS): $(VENV)/.installed
 	cp "$$($(PY) -c 'import pathlib, plotly; print(pathlib.Path(plotly.__file__).parent / "package_data/plotly.min.js")')" $@
 
-# Browser tests use Debian's chromium; playwright cannot download browsers here.
-chromium:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+# Debian packages the tests need, installed when missing (as root): chromium (browser tests and the
+# first-load benchmark; playwright cannot download browsers here), fonts-noto-cjk (Chinese, Japanese and Korean
+# text in the browser, where PNG/SVG exports are drawn) and haproxy (the load-balancer test of deploy/haproxy/haproxy.cfg).
+DEBIAN_PACKAGES := chromium fonts-noto-cjk haproxy
+
+system-packages:
+	@missing=""; for package in $(DEBIAN_PACKAGES); do \
+		if [ $$package = chromium ] && [ -x "$(CHROMIUM)" ]; then continue; fi; \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium (needed by the browser tests and the first-load benchmark)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-		|| { echo "apt-get could not install chromium"; exit 1; }; \
+		echo "Installing Debian's$$missing (needed by the tests)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| { echo "apt-get could not install$$missing"; exit 1; }; \
 	else \
-		echo "chromium is missing at $(CHROMIUM) and cannot be installed without root:"; \
-		echo "  sudo apt-get install -y chromium   (or set CHROMIUM=/path/to/chromium)"; exit 1; \
+		echo "Missing Debian packages:$$missing; they cannot be installed without root:"; \
+		echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
+
+chromium: system-packages
+
+# The container image (Dockerfile): needs a running Docker daemon; says so plainly when there is none.
+IMAGE ?= rnnviz:latest
+docker:
+	@command -v docker >/dev/null || { echo "make docker: the docker command is not installed here; nothing was built."; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make docker: no Docker daemon answers (docker info failed); nothing was built."; exit 1; }
+	docker build --tag $(IMAGE) .
+	@docker image ls $(IMAGE) --format 'built {{.Repository}}:{{.Tag}}, {{.Size}}'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(PLOTLY_JS)

@@ -1,14 +1,23 @@
 """rnnviz: the Streamlit entry point. Page config and navigation only; each page lives in app_pages/.
 
+Every run also marks this session active (sessions idle too long give back their trainers: ``keep_alive``).
+
 The folder is not called ``pages/``: Streamlit treats a ``pages/`` folder next to the entry point as a legacy
 multipage app, which an app that calls ``st.navigation`` does not want.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+from rnnviz.ui.common.idle import keep_alive
 from rnnviz.ui.common.warmup import warm_up_once
 
-st.set_page_config(page_icon=":material/timeline:", layout="wide")
+#: The tab icon is a file served by this server: a ``:material/...:`` page icon makes the browser fetch an SVG
+#: from an external font server, which fails offline (the sidebar's Material icons ship with Streamlit).
+PAGE_ICON = Path(__file__).parent / "assets" / "icon.png"
+
+st.set_page_config(page_icon=PAGE_ICON, layout="wide")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Overview", icon=":material/home:", default=True),
@@ -19,6 +28,7 @@ PAGES = [
     st.Page("app_pages/memory.py", title="Memory & gradients", icon=":material/memory:"),
 ]
 
+keep_alive()
 page = st.navigation(PAGES)
 # The sidebar shows each page's own title; the browser tab says which app it is, too.
 st.set_page_config(page_title=f"rnnviz · {page.title}")

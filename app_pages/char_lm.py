@@ -84,7 +84,7 @@ st.write(
 held_out = trainer.text[-trainer.validation_chars :] if trainer.validation_chars else trainer.text
 inside_text = pick_inspect_text(held_out)
 inside_section(trainer, inside_text, trainer.name, session.is_running())
-handoff_button(live, char_handoff(inside_text), key="lm.handoff")
+handoff_button(session, char_handoff(inside_text), key="lm.handoff")
 
 # ----- 5. export -----------------------------------------------------------------------------------------------
 char_export_section(live, session.all_runs())

@@ -76,4 +76,4 @@ compare_runs(
 
 if race is not None:
     st.header("6. Look inside and export")
-    export_and_handoff(race, runs)
+    export_and_handoff(session, race, runs)

@@ -7,7 +7,8 @@ A page refreshes every ``Pace.refresh_seconds`` and each refresh calls ``LiveRun
 
 then draws the run. Works with any ``LoopTrainer``; nothing here imports streamlit, so the same object runs in
 a script or a benchmark. Downloads are made in another thread of the server: everything that touches the
-model holds the trainer's lock.
+model holds the trainer's lock. A running run trains only while the process's ``TrainingGate`` lets it (at most
+a few runs train at once); otherwise its ticks train nothing and ``runs_ahead`` says where it is in the queue.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from rnnviz.training.admission import TrainingGate, process_gate
 from rnnviz.training.loop import LoopTrainer
 
 #: Seconds of training per refresh when uncapped, and how often the page then refreshes: with the drawing
@@ -90,7 +92,7 @@ class RunRecord:
     recent_mean: float | None  # mean loss of the last RECENT_STEPS steps
     steps_per_second: float  # as the user saw it while the run trained (capped runs: about the cap)
     speed: str  # "capped at 50 steps/s", "as fast as possible", or "one step at a time"
-    status: str  # "running", "paused", "finished", "diverged"
+    status: str  # "running", "waiting for a slot", "paused", "finished", "diverged"
     results: dict  # the task's own columns (``LoopTrainer.results``), e.g. a held-out score
 
     @property
@@ -143,12 +145,15 @@ class RefreshStats:
 
 
 class LiveRun:
-    """A ``LoopTrainer`` plus what a live page needs: a run number, running or paused, a pace clock and refresh
-    statistics. A new run is paused; ``resume`` starts it."""
+    """A ``LoopTrainer`` plus what a live page needs: a run number, running or paused, a pace clock, refresh
+    statistics and its place at the ``gate`` (default: the process's). A new run is paused; ``resume`` starts
+    it."""
 
-    def __init__(self, trainer: LoopTrainer, number: int = 1) -> None:
+    def __init__(self, trainer: LoopTrainer, number: int = 1, gate: TrainingGate | None = None) -> None:
         self.trainer = trainer
         self.number = number
+        self.gate = process_gate() if gate is None else gate
+        self._ahead = 0  # runs ahead of this one in the gate's queue at its latest tick (0: training)
         self._paused = True
         self._credit = 0.0  # fractional steps owed by a capped pace
         self._last_tick: float | None = None  # None: paused (the next tick starts a fresh pace clock)
@@ -178,6 +183,11 @@ class LiveRun:
     def finished(self) -> bool:
         return self.trainer.finished
 
+    @property
+    def runs_ahead(self) -> int:
+        """0 while training (or not running); else how many runs wait ahead of this one for a training slot."""
+        return self._ahead if self.running else 0
+
     # ----- training ---------------------------------------------------------------------------------------
     def tick(
         self, pace: Pace, now: float | None = None, *, seconds: float = FAST_TICK_SECONDS, max_steps: int | None = None
@@ -189,6 +199,10 @@ class LiveRun:
         trainer = self.trainer
         with trainer.lock:
             if self._paused:  # paused while this tick waited for the lock: train nothing
+                return TickReport(0, 0.0)
+            self._ahead = self.gate.poll(self)
+            if self._ahead:  # waiting for a slot: train nothing, and start a fresh pace clock once admitted
+                self._restart_clock()
                 return TickReport(0, 0.0)
             before = trainer.steps_done
             start = time.perf_counter()
@@ -207,6 +221,8 @@ class LiveRun:
             trained = trainer.steps_done - before
             self._stats.record(now, self._last_tick, trained, trainer.steps_done)
             self._last_tick, self._pace = now, pace
+            if trainer.finished:
+                self.gate.leave(self)
             return TickReport(trained, time.perf_counter() - start)
 
     def _is_paused(self) -> bool:
@@ -214,8 +230,10 @@ class LiveRun:
 
     def pause(self) -> None:
         """Stop training at once: a tick in progress (in another thread) ends before its next step, and no tick
-        trains until ``resume``. Safe to call twice."""
+        trains until ``resume``. Safe to call twice. The run gives up its training slot (or its queue place)."""
         self._paused = True
+        self._ahead = 0
+        self.gate.leave(self)
         self._restart_clock()
 
     def resume(self) -> None:
@@ -242,7 +260,9 @@ class LiveRun:
             return "diverged"
         if trainer.finished:
             return "finished"
-        return "running" if self.running else "paused"
+        if self.running:
+            return "waiting for a slot" if self._ahead else "running"
+        return "paused"
 
     def progress(self) -> dict:
         """{"steps": "37 / 300"} for a run of known length, else {"steps": "37", "epochs": "1 / 30"}."""

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from rnnviz.training.admission import TrainingGate, process_gate
 from rnnviz.training.live import FAST_TICK_SECONDS, LiveRun, Pace, Rates, RefreshStats, RunRecord, TickReport
 from rnnviz.training.loop import LoopTrainer
 
@@ -36,7 +37,12 @@ class LiveRace:
     def __init__(self, trainers: Sequence[LoopTrainer], first_number: int = 1) -> None:
         if not trainers:
             raise ValueError("a race needs at least one trainer")
-        self.runs = tuple(LiveRun(trainer, first_number + index) for index, trainer in enumerate(trainers))
+        # the race takes one training slot of the process's gate as a whole: its runs train in lockstep, so
+        # none of them may wait for a slot while the others train
+        self.gate = process_gate()
+        self._ahead = 0
+        own = TrainingGate(len(trainers))
+        self.runs = tuple(LiveRun(trainer, first_number + index, own) for index, trainer in enumerate(trainers))
         self._stats = RefreshStats()
         self._last_tick: float | None = None
         #: Where a page keeps what it drew of this race between refreshes.
@@ -71,7 +77,14 @@ class LiveRace:
         return all(run.trainer.finished for run in self.runs)
 
     # ----- training ---------------------------------------------------------------------------------------------
+    @property
+    def runs_ahead(self) -> int:
+        """0 while training (or not running); else how many runs wait ahead of this race for a training slot."""
+        return self._ahead if self.running else 0
+
     def pause(self) -> None:
+        self._ahead = 0
+        self.gate.leave(self)
         for run in self.runs:
             run.pause()
         self._restart_clock()
@@ -96,6 +109,13 @@ class LiveRace:
         now = time.perf_counter() if now is None else now
         running = [run for run in self.runs if run.running]
         if not running:
+            self.gate.leave(self)
+            return TickReport(0, 0.0)
+        self._ahead = self.gate.poll(self)
+        if self._ahead:  # waiting for a slot: nothing trains, and the pace clocks start afresh once admitted
+            self._restart_clock()
+            for run in running:
+                run.resume()
             return TickReport(0, 0.0)
         start, before = time.perf_counter(), sum(run.trainer.steps_done for run in self.runs)
         if pace.capped:  # the cap allows every run the same steps (one clock), within what fits in a tick

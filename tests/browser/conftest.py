@@ -152,18 +152,13 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-@contextmanager
-def run_streamlit_server(
-    log_name: str = "streamlit-server.log",
-    env: dict[str, str] | None = None,
-    script: str = "app.py",
-    warm_up: bool = True,
-) -> Iterator[str]:
-    """Start ``streamlit run <script>`` on a free loopback port, yield its base URL, stop it (by its PID).
+def start_streamlit_server(
+    log_name: str, env: dict[str, str] | None = None, script: str = "app.py"
+) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``streamlit run <script>`` on a free loopback port: (its process, base URL, log path).
 
-    Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment.
-    With ``warm_up`` it is ready as ``make run`` makes it: the script health check has run the app once
-    (rnnviz/ui/common/warmup.py), so no test's first page waits for the process's one-off costs.
+    Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment;
+    ``wait_until_healthy`` waits for it to answer.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
@@ -198,21 +193,42 @@ def run_streamlit_server(
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
+    return process, base_url, log_path
+
+
+def wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path, warm_up: bool = True) -> None:
+    """Wait until the server answers ``/_stcore/health``; fail with its log if it exits or takes too long.
+
+    With ``warm_up`` it is then ready as ``make run`` makes it: the script health check has run the app once
+    (rnnviz/ui/common/warmup.py), so no test's first page waits for the process's one-off costs.
+    """
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while not _health_ok(base_url):
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {process.returncode}:\n{_tail(log_path)}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT_S} s:\n"
+                f"{_tail(log_path)}",
+                pytrace=False,
+            )
+        time.sleep(0.25)
+    if warm_up:
+        with _NO_PROXY.open(f"{base_url}/_stcore/script-health-check", timeout=WARM_UP_TIMEOUT_S) as answer:
+            assert answer.status == 200, f"the script health check failed:\n{_tail(log_path)}"
+
+
+@contextmanager
+def run_streamlit_server(
+    log_name: str = "streamlit-server.log",
+    env: dict[str, str] | None = None,
+    script: str = "app.py",
+    warm_up: bool = True,
+) -> Iterator[str]:
+    """A server on a free loopback port for the ``with`` block: yields its base URL, then stops it (by its PID)."""
+    process, base_url, log_path = start_streamlit_server(log_name, env, script)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _health_ok(base_url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode}:\n{_tail(log_path)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT_S} s:\n"
-                    f"{_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
-        if warm_up:
-            with _NO_PROXY.open(f"{base_url}/_stcore/script-health-check", timeout=WARM_UP_TIMEOUT_S) as answer:
-                assert answer.status == 200, f"the script health check failed:\n{_tail(log_path)}"
+        wait_until_healthy(process, base_url, log_path, warm_up)
         yield base_url
     finally:
         _stop(process)
@@ -501,15 +517,16 @@ class App:
 
 
 @contextmanager
-def open_app(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[App]:
-    """A fresh browser context (so a new streamlit session) on ``base_url``.
+def open_app(browser: Browser, base_url: str, request: pytest.FixtureRequest, name: str | None = None) -> Iterator[App]:
+    """A fresh browser context (so a new streamlit session) on ``base_url``; ``name`` tells the screenshots of
+    several sessions in one test apart (default: the test's name).
 
     A last screenshot is always saved, labelled ``final`` or ``FAILED``.
     """
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    driver = App(page=page, base_url=base_url, test_name=request.node.name)
+    driver = App(page=page, base_url=base_url, test_name=name or request.node.name)
     page.on("pageerror", lambda error: driver.console_errors.append(str(error)))
     try:
         yield driver

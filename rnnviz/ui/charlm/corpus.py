@@ -8,6 +8,8 @@ only (``lm.upload_corpus``). A bad upload shows what to change and the last good
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
+from typing import Any
 
 import streamlit as st
 
@@ -23,6 +25,7 @@ from rnnviz.charlm.corpora import (
     upload_corpus,
     visible,
 )
+from rnnviz.ui.common.idle import held, on_idle
 from rnnviz.ui.common.text import escape_markdown
 
 KINDS = {
@@ -32,6 +35,7 @@ KINDS = {
     "upload": "Your own text (upload a .txt)",
 }
 UPLOAD_KEY = "lm.upload_corpus"  # (file id, Corpus) of the last good upload
+UPLOADER_KEY = "lm.upload"
 #: Prefixes to sample from, per bundled text (an upload starts from its own first characters).
 DEFAULT_PREFIXES = {BRACKETS_NAME: "((\na[b", PYTHON_NAME: "def \nimport ", PROSE_NAME: "The \nIn "}
 BRACKET_LENGTHS = (20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
@@ -52,7 +56,7 @@ def _uploaded_corpus() -> Corpus | None:
     """The uploaded file as a corpus; on a bad file an error and the last good upload (if any)."""
     upload = st.file_uploader(
         "A UTF-8 text file (a book, song lyrics, code; any language)",
-        key="lm.upload",
+        key=UPLOADER_KEY,
         help=f"At most {MAX_CORPUS_CHARS:,} characters are used. Nothing is stored beyond this browser session.",
     )
     kept = st.session_state.get(UPLOAD_KEY)
@@ -73,6 +77,17 @@ def _uploaded_corpus() -> Corpus | None:
         return None
     st.session_state[UPLOAD_KEY] = (upload.file_id, corpus)
     return corpus
+
+
+def drop_idle_upload_corpus(state: MutableMapping[str, Any], idle_minutes: float) -> None:
+    """An idle session drops the corpus read from its upload while the uploader still holds that file (it is
+    read again on the next run); a kept text that is no longer in the uploader stays."""
+    kept, upload = held(state, UPLOAD_KEY), held(state, UPLOADER_KEY)
+    if kept is not None and upload is not None and upload.file_id == kept[0]:
+        del state[UPLOAD_KEY]
+
+
+on_idle("language model upload", drop_idle_upload_corpus)
 
 
 def corpus_picker() -> Corpus | None:

@@ -7,6 +7,9 @@ The trace is redone only when the text, the layer or the model's weights (steps 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -26,6 +29,7 @@ from rnnviz.core.trace import Trace
 from rnnviz.figures.chars import char_activation_grid, coloured_text, feature_vs_units, unit_correlation_bars
 from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.downloads import figure_downloads
+from rnnviz.ui.common.idle import on_idle
 from rnnviz.ui.common.text import escape_markdown
 
 CACHE_KEY = "lm.inside"
@@ -51,6 +55,15 @@ def cached_trace(trainer: CharTrainer, text: str) -> Trace:
             kept = (key, trace_text(trainer.model, trainer.vocabulary, text))
         st.session_state[CACHE_KEY] = kept
     return kept[1]
+
+
+def drop_idle_trace(state: MutableMapping[str, Any], idle_minutes: float) -> None:
+    """An idle session drops its kept trace (it is redone from the model when the page is used again)."""
+    if CACHE_KEY in state:
+        del state[CACHE_KEY]
+
+
+on_idle("language model inside trace", drop_idle_trace)
 
 
 def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:

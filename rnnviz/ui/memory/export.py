@@ -18,6 +18,7 @@ from rnnviz.ui.memory.task import chosen_sequence, example_figure
 from rnnviz.ui.step.handoff import handoff_button
 from rnnviz.ui.step.sources import Handoff
 from rnnviz.ui.training.runs import overlay_figure
+from rnnviz.ui.training.session import RunSession
 
 
 def memory_handoff(cell: str):
@@ -63,7 +64,7 @@ def figure_makers(race: LiveRace, runs: list[RunRecord], trainer: MemoryTrainer)
     return makers
 
 
-def export_and_handoff(race: LiveRace, runs: list[RunRecord]) -> None:
+def export_and_handoff(session: RunSession, race: LiveRace, runs: list[RunRecord]) -> None:
     """A run of the race: open it in Step through, download its files and any figure of the page."""
     cells = list(trainers(race))
     columns = st.columns([1.5, 2, 3], vertical_alignment="bottom")
@@ -75,7 +76,7 @@ def export_and_handoff(race: LiveRace, runs: list[RunRecord]) -> None:
         format_func=lambda c: f"{run_of(race, c).name}: {c}",
     )
     handoff_button(
-        race,
+        session,
         memory_handoff(cell),
         key="memory.handoff",
         container=columns[1],

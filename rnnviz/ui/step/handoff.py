@@ -10,21 +10,20 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.training.live import LiveRun
-from rnnviz.training.race import LiveRace
 from rnnviz.ui.common.model_choice import choose_own_model
 from rnnviz.ui.common.sidebar import set_shared_control
 from rnnviz.ui.step.char_text import TEXT_KEY, TEXT_PARAM
 from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
+from rnnviz.ui.training.session import Live, RunSession
 
 STEP_PAGE = "app_pages/step_through.py"
 GOTO_STEP_KEY = "step.goto"
 
 
-Run = LiveRun | LiveRace  # what a training page trains: paused when its model is handed over
-
-
-def _hand_over(run: Run, make: Callable[[Run], Handoff]) -> None:
+def _hand_over(session: RunSession, make: Callable[[Live], Handoff]) -> None:
+    run = session.current()
+    if run is None:  # put away meanwhile (an idle session)
+        return
     run.pause()
     handoff = make(run)
     st.session_state[HANDOFF_KEY] = handoff
@@ -35,15 +34,17 @@ def _hand_over(run: Run, make: Callable[[Run], Handoff]) -> None:
 
 
 def handoff_button(
-    run: Run,
-    make: Callable[[Run], Handoff],
+    session: RunSession,
+    make: Callable[[Live], Handoff],
     key: str,
     container=st,
     help: str = "Shows this model, as it is now, on the Step-through page: every gate, state and equation.",
 ) -> None:
-    """Show the run's model, as it is now, on the Step-through page (same session): ``make`` builds the hand-off."""
+    """Show the session's current run's model, as it is now, on the Step-through page: ``make`` builds the
+    hand-off. The callback gets the session, not the run: a widget's arguments stay in the session state, and an
+    idle session must be able to give its run back."""
     container.button(
-        "Open in Step through", key=key, icon=":material/step:", on_click=_hand_over, args=(run, make), help=help
+        "Open in Step through", key=key, icon=":material/step:", on_click=_hand_over, args=(session, make), help=help
     )
     if st.session_state.pop(GOTO_STEP_KEY, False):
         st.switch_page(STEP_PAGE)

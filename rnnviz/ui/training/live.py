@@ -8,6 +8,9 @@ earlier fragment runs only when a run has finished before the next begins (back-
 rerunning itself with ``st.rerun(scope="fragment")``, leave hidden copies of every chart piling up). Capped,
 the (short) tick trains before drawing and the browser's timer asks every 0.25-1 s. No thread is used, so
 training stops when the session ends. ``live_tick`` is a plain function: the benchmarks call it directly.
+
+A running run whose process has no free training slot (``rnnviz.training.admission``) trains nothing on its
+ticks; the fragment says how many runs are ahead of it until it gets one.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from rnnviz.training.live import Pace
+from rnnviz.ui.common.idle import keep_alive
 from rnnviz.ui.training.session import Live, RunSession
 
 #: What a page draws of its run on every refresh: ``draw(run, running)``.
@@ -44,16 +48,34 @@ def live_tick(live: Live, pace: Pace, draw: Draw) -> None:
         _tick(live, pace)
 
 
+def queue_notice(live: Live) -> None:
+    """'Waiting for a free training slot: 3 runs ahead of you', while the run waits in its process's queue."""
+    ahead = live.runs_ahead
+    if not ahead:
+        return
+    slots = live.gate.slots
+    st.info(
+        f"Waiting for a free training slot: **{ahead} run{'s' if ahead > 1 else ''} ahead of you**. This server "
+        f"trains {slots} run{'s' if slots > 1 else ''} at once so that every page stays quick; yours starts by "
+        "itself when a slot frees up (keep this tab open). Pause leaves the queue.",
+        icon=":material/hourglass_top:",
+    )
+
+
 def live_section(session: RunSession, pace: Pace, draw: Draw) -> None:
     """The live view as one fragment that trains a tick and redraws, on its own, while the run trains."""
 
     @st.fragment(run_every=pace.refresh_seconds if session.is_running() else None)
     def live_fragment() -> None:
+        keep_alive()  # a fragment tick does not run app.py: a session training is not idle
         live = session.current()
         if live is None:
             return
         was_running = live.running
+        notice = st.empty()  # above the run, filled once this tick knows whether the run waits for a slot
         live_tick(live, pace, draw)
+        with notice.container():
+            queue_notice(live)
         if was_running and not live.running:  # finished, diverged or stopped on an error in this tick
             st.rerun(scope="app")  # the buttons and messages outside this fragment change
 

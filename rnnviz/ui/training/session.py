@@ -11,23 +11,61 @@ its settings) and ``build`` makes a fresh trainer from it (a ValueError says wha
 trainers for a race (``rnnviz.training.race.LiveRace``: the memory page's RNN vs LSTM vs GRU; each run of a race
 has its own number). A run that has not trained follows the recipe; one that has keeps its own until Start or
 Reset. The button callbacks run before the script (Streamlit ``on_click``), so the page draws the new state.
+
+A session left idle past ``rnnviz.ui.common.idle``'s timeout gives its current run's trainer back
+(``put_away_idle_run``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import streamlit as st
 
 from rnnviz.training.live import LiveRun, RunRecord, keep_runs
 from rnnviz.training.loop import LoopTrainer
 from rnnviz.training.race import LiveRace
+from rnnviz.ui.common.idle import held, on_idle
 
 #: Earlier runs kept for the comparison (each holds at most DISPLAY_POINTS losses); the oldest go first.
 MAX_RUNS = 12
 Build = Callable[[Hashable], LoopTrainer | tuple[LoopTrainer, ...]]
 Live = LiveRun | LiveRace
+
+
+def archive_run(state: MutableMapping[str, Any], namespace: str, live: Live | None) -> None:
+    """Keep ``live`` (every run of a race) in the comparison of ``namespace`` in ``state`` if it trained at all
+    (the oldest runs go)."""
+    if live is None or live.steps_done == 0:
+        return
+    runs, dropped = state[f"{namespace}.runs"], []
+    for record in live.records():
+        runs, gone = keep_runs(runs, record, MAX_RUNS)
+        dropped += gone
+    state[f"{namespace}.runs"] = runs
+    if dropped:
+        names = ", ".join(str(r.number) for r in dropped)
+        state[f"{namespace}.notice"] = f"Only the last {MAX_RUNS} runs are kept: run {names} left the comparison."
+
+
+def put_away_idle_run(state: MutableMapping[str, Any], idle_minutes: float, namespace: str) -> None:
+    """An idle session's current run gives back its trainer (model, optimizer, data): it stops, its losses
+    stay in the comparison as a ``RunRecord``, and the page says so; the next Start trains a new run."""
+    live = held(state, f"{namespace}.run")
+    if live is None:
+        return
+    live.pause()
+    archive_run(state, namespace, live)
+    for name in ("run", "recipe"):  # deleted, not set to None: Streamlit keeps a set key's old value until the
+        del state[f"{namespace}.{name}"]  # session's next run, which an idle session may never have
+    if live.steps_done > 0:
+        state[f"{namespace}.notice"] = (
+            f"{live.name} was put away after {idle_minutes:.0f} minutes without activity, to free this "
+            "server's memory for other sessions: its loss curve stays in the comparison. Start trains a new run."
+        )
 
 
 @dataclass(frozen=True)
@@ -44,6 +82,7 @@ class RunSession:
         defaults = {"run": None, "recipe": None, "runs": [], "run_count": 0, "notice": None, "build_error": None}
         for name, value in defaults.items():
             st.session_state.setdefault(self.key(name), value)
+        on_idle(f"run session {self.namespace}", partial(put_away_idle_run, namespace=self.namespace))
 
     # ----- reading ----------------------------------------------------------------------------------------
     def current(self) -> Live | None:
@@ -102,25 +141,15 @@ class RunSession:
         return live
 
     def _archive(self, live: Live | None) -> None:
-        """Keep ``live`` (every run of a race) in the comparison if it trained at all."""
-        if live is None or live.steps_done == 0:
-            return
-        runs, dropped = st.session_state[self.key("runs")], []
-        for record in live.records():
-            runs, gone = keep_runs(runs, record, MAX_RUNS)
-            dropped += gone
-        st.session_state[self.key("runs")] = runs
-        if dropped:
-            names = ", ".join(str(r.number) for r in dropped)
-            st.session_state[self.key("notice")] = (
-                f"Only the last {MAX_RUNS} runs are kept: run {names} left the comparison."
-            )
+        archive_run(st.session_state, self.namespace, live)
 
     # ----- button callbacks -------------------------------------------------------------------------------
     def start(self, recipe: Hashable) -> None:
         """Train the current run if it has not started and follows ``recipe``; else keep it, start a new one."""
         live = self.current()
         if live is None or live.steps_done > 0 or not self.follows(recipe):
+            if live is not None:
+                live.pause()  # the replaced run gives up its training slot
             self._archive(live)
             live = self._new_run(recipe)
         if live is not None:

@@ -1,0 +1,131 @@
+"""How many training runs train at once in one server process, and a fair queue for the others.
+
+A server process has a few cores; every running session trains in bursts of ``FAST_TICK_SECONDS``. With more
+runs training than cores, every run (and every other session's page) slows down together. The gate lets
+``slots`` runs train at once; the others wait in a first-come queue and see how many runs are ahead of them.
+
+It is a *lease*, not a lock: a run asks again on every tick (``poll``), and a run that stops asking (its tab
+closed, its session gone) loses its slot or its place in the queue after ``lease_seconds``. A run that has
+trained for ``turn_seconds`` while others wait goes to the back of the queue, so one long run cannot keep a
+slot for ever.
+
+Settings, read once per process from the environment (``Dockerfile``, ``deploy/``):
+``RNNVIZ_TRAINING_SLOTS`` (default: the cores this process may use) and ``RNNVIZ_TRAINING_TURN_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from typing import NamedTuple
+
+from rnnviz.core.environment import number_from_environment
+
+SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"
+TURN_VARIABLE = "RNNVIZ_TRAINING_TURN_SECONDS"
+#: A run that has not polled for this long (its page ticks every 0.25-1 s) has gone: its slot is given away.
+LEASE_SECONDS = 15.0
+#: A run trains at least this long before it yields its slot to a waiting one.
+TURN_SECONDS = 30.0
+
+
+class GateState(NamedTuple):
+    training: int  # runs holding a slot
+    waiting: int  # runs in the queue
+    slots: int
+
+
+class TrainingGate:
+    """At most ``slots`` runs train at once; the others queue, first come first served (thread-safe).
+
+    ``poll(run)`` on every tick: 0 means "train now", n > 0 means "n runs are ahead of you in the queue".
+    ``leave(run)`` when the run pauses, finishes or is dropped. A run is any hashable object.
+    """
+
+    def __init__(self, slots: int, *, lease_seconds: float = LEASE_SECONDS, turn_seconds: float = TURN_SECONDS) -> None:
+        if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
+            raise ValueError(f"slots must be a whole number >= 1, got {slots!r}")
+        for name, value in (("lease_seconds", lease_seconds), ("turn_seconds", turn_seconds)):
+            if not value > 0:
+                raise ValueError(f"{name} must be > 0, got {value!r}")
+        self.slots = slots
+        self.lease_seconds = lease_seconds
+        self.turn_seconds = turn_seconds
+        self._lock = threading.Lock()
+        self._training: dict[Hashable, tuple[float, float]] = {}  # run -> (admitted at, last poll)
+        self._waiting: OrderedDict[Hashable, float] = OrderedDict()  # run -> last poll, in queue order
+
+    def poll(self, run: Hashable, now: float | None = None) -> int:
+        """0 when ``run`` may train now; else how many runs are ahead of it in the queue (it joins the queue)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._forget_gone(now)
+            if run in self._training:
+                admitted, _ = self._training[run]
+                if self._waiting and now - admitted >= self.turn_seconds:  # its turn is over: back of the queue
+                    del self._training[run]
+                    self._waiting[run] = now
+                else:
+                    self._training[run] = (admitted, now)
+                    return 0
+            else:
+                self._waiting[run] = now
+            self._admit(now)
+            if run in self._training:
+                return 0
+            return list(self._waiting).index(run) + 1
+
+    def leave(self, run: Hashable) -> None:
+        """``run`` no longer trains nor waits (safe to call for a run that never polled)."""
+        with self._lock:
+            self._training.pop(run, None)
+            self._waiting.pop(run, None)
+            self._admit(time.monotonic())
+
+    def state(self) -> GateState:
+        with self._lock:
+            return GateState(len(self._training), len(self._waiting), self.slots)
+
+    def _forget_gone(self, now: float) -> None:
+        gone = [run for run, (_, seen) in self._training.items() if now - seen > self.lease_seconds]
+        gone += [run for run, seen in self._waiting.items() if now - seen > self.lease_seconds]
+        for run in gone:
+            self._training.pop(run, None)
+            self._waiting.pop(run, None)
+
+    def _admit(self, now: float) -> None:
+        """Give free slots to the head of the queue (a run admitted here learns it at its next poll)."""
+        while self._waiting and len(self._training) < self.slots:
+            run, seen = self._waiting.popitem(last=False)
+            self._training[run] = (now, seen)
+
+
+def process_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def gate_from_environment(environ: Mapping[str, str] = os.environ) -> TrainingGate:
+    """A gate set by ``RNNVIZ_TRAINING_SLOTS`` (default: the cores) and ``RNNVIZ_TRAINING_TURN_SECONDS``."""
+    slots = number_from_environment(SLOTS_VARIABLE, process_cores(), whole=True, environ=environ)
+    turn = number_from_environment(TURN_VARIABLE, TURN_SECONDS, environ=environ)
+    return TrainingGate(int(slots), turn_seconds=turn)
+
+
+_process_gate: TrainingGate | None = None
+_process_gate_lock = threading.Lock()
+
+
+def process_gate() -> TrainingGate:
+    """The gate every run of this process shares, made from the environment on first use."""
+    global _process_gate
+    with _process_gate_lock:
+        if _process_gate is None:
+            _process_gate = gate_from_environment()
+        return _process_gate
