@@ -13,7 +13,14 @@ from rnnviz.ui.common.playback import time_scrubber
 from rnnviz.ui.common.sidebar import index_picker, shared_control
 from rnnviz.ui.common.text import code_line
 from rnnviz.ui.lessons.banner import lesson_banner
-from rnnviz.ui.step.char_text import char_source, coloured_reading, notable_unit_buttons, reading_of, text_controls
+from rnnviz.ui.step.char_text import (
+    char_source,
+    coloured_reading,
+    drop_button,
+    notable_unit_buttons,
+    reading_of,
+    text_controls,
+)
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
@@ -32,12 +39,14 @@ st.write(
 
 choice = sidebar_model_choice()
 experiment, problems, handoff = experiment_controls(choice)
-fallback = None
+fallback, droppable = None, False
 source = char_source(choice, experiment)
 if source is not None:  # a character model reads a typed text, one character per step
-    experiment, text_problems, fallback = text_controls(source, experiment)
+    experiment, text_problems, fallback, droppable = text_controls(source, experiment)
     problems += text_problems
 shown = trace_or_last_valid(experiment, problems, key="step.last_valid", fallback=fallback)
+if droppable:
+    drop_button(source)
 if shown is None:
     st.stop()
 experiment, trace = shown
@@ -100,7 +109,7 @@ else:
 if reading is not None:
     coloured_reading(reading, view, trace)
 packed_batch_section(trace, layer, direction, unit)
-prediction_section(experiment, batch_item, handoff)
+prediction_section(experiment, batch_item, handoff, reading, source)
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
 figure_makers = {

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
-from rnnviz.figures.style import NO_VALUE_COLOUR, base_layout, colour_scale_for, step_marker
+from rnnviz.figures.style import NO_VALUE_COLOUR, base_layout, colour_scale_for, ordinal, step_marker
 
 #: A heatmap draws at most this many cells; longer sequences are decimated (every k-th step kept).
 MAX_HEATMAP_CELLS = 50_000
@@ -25,8 +25,7 @@ def decimation_note(stride: int, steps: int) -> str:
     """' (every 2nd of 1000 steps shown)' for a decimated figure title; '' when every step is drawn."""
     if stride == 1:
         return ""
-    suffix = "th" if 10 <= stride % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(stride % 10, "th")
-    return f" (every {stride}{suffix} of {steps} steps shown)"
+    return f" (every {ordinal(stride)} of {steps} steps shown)"
 
 
 def unit_time_heatmap(

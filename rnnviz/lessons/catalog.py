@@ -50,8 +50,9 @@ class Lesson:
 def _anatomy(f: dict) -> str:
     return (
         f"This LSTM was trained to turn sin(x) into cos(x). Press **Play** and watch unit {f['unit']}: its hidden "
-        f"state h follows cos(x) over these {f['steps']} steps (r = {f['r']:.2f}), while its forget gate f "
-        f"averages {f['f_mean']:.2f}. Every card of the cell and every number of the equations is that step's."
+        f"state h follows cos(x) over these {f['steps']} steps (r = {f['r']:.2f}; the model card's "
+        f"{f['card_r']:.2f} is over a longer stretch it never saw), while its forget gate f averages "
+        f"{f['f_mean']:.2f}. Every card of the cell and every number of the equations is that step's."
     )
 
 
@@ -94,7 +95,7 @@ LESSONS = (
         "cell-anatomy",
         "Cell anatomy: a trained LSTM, one step at a time",
         STEP_PAGE,
-        {"model": "sine-lstm", "unit": "20"},
+        {"model": "sine-lstm", "unit": "20", "batch_first": "False"},
         facts.anatomy_facts,
         _anatomy,
         "Step to where cos(x) crosses zero: which gate of unit 20 changes most there, and which barely moves?",
@@ -121,7 +122,7 @@ LESSONS = (
         "bracket-counter",
         "A unit that counts brackets",
         STEP_PAGE,
-        {"model": "brackets-lstm", "unit": "43"},
+        {"model": "brackets-lstm", "unit": "43", "batch_first": "False"},
         facts.bracket_facts,
         _brackets,
         "Type a deeper text, like ((((((a)))))): does unit 43 keep counting past depth 4, the deepest it saw in "

@@ -38,7 +38,14 @@ def anatomy_facts(name: str = "sine-lstm", unit: int = 20) -> dict:
     trace = reference_trace(name, task.values)
     h = trace.state("h", 0, 0)[:, 0, unit].numpy()  # (T,)
     f = trace.values("f", 0, 0)[:, 0, unit].numpy()
-    return {"unit": unit, "r": pearson(h, task.target[:, 0]), "f_mean": float(f.mean()), "steps": trace.seq_len}
+    card = next(u for u in load_reference(name).notable_units("h") if u["unit"] == unit and u["signal"] == "cos x")
+    return {
+        "unit": unit,
+        "r": pearson(h, task.target[:, 0]),
+        "card_r": card["r"],
+        "f_mean": float(f.mean()),
+        "steps": trace.seq_len,
+    }
 
 
 def layout_facts(hidden: int = 32, batch: int = 4, seq_len: int = 40) -> dict:

@@ -12,6 +12,7 @@ import torch
 
 from rnnviz.charlm.corpora import visible
 from rnnviz.charlm.typed_text import MAX_TEXT_CHARS
+from rnnviz.figures.step_labels import MAX_LABELS
 from rnnviz.reference import catalog
 from rnnviz.reference.inputs import bracket_sample_line
 from rnnviz.reference.load import char_model, load_reference
@@ -84,7 +85,12 @@ def test_the_bracket_model_reads_its_sample_text_one_character_per_step(brackets
     j = vocabulary.chars.index(text[0])
     assert f"W_ih[:, {j}]" in data["step_notes"][0] and len(data["step_notes"]) == len(text)
     c = heatmap(at, "c")
-    assert c["layout"]["xaxis"]["ticktext"] == [visible(ch) for ch in text]
+    axis = c["layout"]["xaxis"]
+    assert axis["ticktext"] == [visible(text[t]) for t in axis["tickvals"]]  # the characters read
+    assert len(axis["tickvals"]) <= MAX_LABELS and axis["tickvals"][:2] == [0, -(-len(text) // MAX_LABELS)]
+    nexts = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("What the model expects next"))
+    p = array(nexts["data"][0]["z"])  # (V, T): softmax of the head's scores after each character
+    assert p.shape == (9, len(text)) and np.allclose(p.sum(0), 1.0, atol=1e-5)
     coloured = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("The text coloured by unit 43"))
     assert "".join(t for row in coloured["data"][0]["text"] for t in row if t) == "".join(visible(ch) for ch in text)
 
@@ -142,7 +148,8 @@ def test_the_overview_shows_the_trained_model_and_the_lessons():
     assert [f["layout"]["title"]["text"].split(" —")[0] for f in figures(at)] == ["hidden state h_t", "cell state c_t"]
     at.sidebar.selectbox(key="model").set_value("brackets-lstm").run()
     c = figures(at)[1]
-    assert c["layout"]["xaxis"]["ticktext"] == [visible(ch) for ch in bracket_sample_line()]
+    axis, text = c["layout"]["xaxis"], bracket_sample_line()
+    assert axis["ticktext"] == [visible(text[t]) for t in axis["tickvals"]]
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])

@@ -26,10 +26,18 @@ DEFAULT_MODEL = "sine-lstm"
 MODEL_CHOICES = (*REFERENCE_MODELS, CUSTOM)
 
 
+#: Short enough for the sidebar's select box; the model card says the rest.
+SHORT_LABELS = {
+    "sine-lstm": "sin → cos LSTM (trained)",
+    "sine-gru": "sin → cos GRU (trained)",
+    "sine-rnn": "sin → cos RNN (trained)",
+    "brackets-lstm": "Brackets LSTM (trained)",
+    CUSTOM: "Your own model",
+}
+
+
 def model_label(name: str) -> str:
-    if name == CUSTOM:
-        return "Your own: untrained (sizes below), uploaded or handed over"
-    return "Trained: " + REFERENCE_MODELS[name].title
+    return SHORT_LABELS.get(name) or REFERENCE_MODELS[name].title
 
 
 def choose_own_model() -> None:
@@ -73,7 +81,10 @@ def _card(reference: Reference, spec: ModelSpec) -> None:
     """The reference model's card in the sidebar: its fixed sizes, what it learned, its notable units."""
     card = reference.card
     bar = st.sidebar
-    bar.caption(f"Sizes fixed by the model: `{torch_constructor(spec)}`. Choose “Your own” to change them.")
+    bar.caption(
+        f"Sizes fixed by the model: `{torch_constructor(spec)}`. It reads its task's own input; choose “Your own "
+        "model” to change the sizes or the signal."
+    )
     with bar.expander("Model card", icon=":material/badge:"):
         st.markdown(f"**{card['title']}**, trained on {card['trained_on']} ({card['steps']} steps).")
         for name, value in {**card["training"], **card["metrics"]}.items():
@@ -98,10 +109,8 @@ def sidebar_model_choice() -> ModelChoice:
         else:
             batch_first = shared_control(bar.toggle, "batch_first=True", "batch_first", False)
             _card(reference, spec)
-            inputs = input_spec_sidebar() if reference.model.task == "sine" else (InputSpec(), 0)
-            if inputs is None:
-                st.stop()
-            return ModelChoice(reference, replace(spec, batch_first=bool(batch_first)), *inputs)
+            # a trained model reads its task's input (or a typed text): the sidebar's signal does not apply
+            return ModelChoice(reference, replace(spec, batch_first=bool(batch_first)), InputSpec(), 0)
     model_spec = model_spec_sidebar(header=False)
     inputs = input_spec_sidebar()
     if model_spec is None or inputs is None:

@@ -40,7 +40,10 @@ def lesson_banner(page: str) -> Lesson | None:
         if following is not None:
             lesson_link(following, f"Next lesson: {following.title}", icon=":material/arrow_forward:")
         else:
-            st.page_link(HOME_PAGE, label="Back to the lessons", icon=":material/home:")
+            # back to the front door as a newcomer finds it: the trained model
+            st.page_link(
+                HOME_PAGE, label="Back to the lessons", icon=":material/home:", query_params={"model": "sine-lstm"}
+            )
     return lesson
 
 

@@ -79,9 +79,9 @@ def _drop_unknown(vocabulary: Vocabulary) -> None:
     set_shared_control(TEXT_KEY, without_unknown(st.session_state[TEXT_KEY], vocabulary), TEXT_PARAM)
 
 
-def text_controls(source: CharSource, experiment: Experiment) -> tuple[Experiment, list[str], Experiment]:
-    """The text area (URL ``text``) and ``experiment`` reading it, the problems with the text (said with a button
-    that drops the characters the model does not know), and ``experiment`` reading the sample text."""
+def text_controls(source: CharSource, experiment: Experiment) -> tuple[Experiment, list[str], Experiment, bool]:
+    """The text area (URL ``text``) and ``experiment`` reading it, the problems with the text, ``experiment``
+    reading the sample text, and whether the text has characters the model does not know (``drop_button``)."""
     known = "".join(visible(c) for c in source.vocabulary.chars)
     text = shared_control(
         st.text_area,
@@ -95,10 +95,13 @@ def text_controls(source: CharSource, experiment: Experiment) -> tuple[Experimen
     try:
         reading = char_input(source.model, source.vocabulary, text)
     except TextError as error:
-        if error.unknown:
-            st.button("Drop them", key="step.drop_unknown", on_click=_drop_unknown, args=(source.vocabulary,))
-        return sample, [str(error)], sample
-    return sample.with_sequence(reading.values), [], sample
+        return sample, [str(error)], sample, bool(error.unknown)
+    return sample.with_sequence(reading.values), [], sample, False
+
+
+def drop_button(source: CharSource) -> None:
+    """ "Drop them": the text without the characters the model does not know (shown under the error)."""
+    st.button("Drop them", key="step.drop_unknown", on_click=_drop_unknown, args=(source.vocabulary,))
 
 
 @dataclass(frozen=True)
@@ -132,9 +135,9 @@ def notable_unit_buttons(notable: list[dict] | tuple[dict, ...]) -> None:
     if not units:
         return
     st.caption("Notable units (from the model card): " + "; ".join(dict.fromkeys(u["says"] for u in notable)))
-    columns = st.columns(len(units) + 3)
-    for column, unit in zip(columns, units, strict=False):
-        column.button(f"unit {unit}", key=f"step.notable.{unit}", on_click=_pick_unit, args=(unit,))
+    with st.container(horizontal=True):
+        for unit in units:
+            st.button(f"unit {unit}", key=f"step.notable.{unit}", on_click=_pick_unit, args=(unit,))
 
 
 def coloured_reading(reading: Reading, view: Slice, trace: Trace) -> None:

@@ -48,8 +48,9 @@ def current_handoff() -> Handoff | None:
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # also .streamlit/config.toml's server.maxUploadSize (MB)
 
 
-def _input_source(experiment: Experiment, handoff: Handoff | None) -> Experiment:
-    sources = INPUT_SOURCES + ((handoff.input_label,) if handoff else ())
+def _input_source(experiment: Experiment, handoff: Handoff | None, generated: bool = True) -> Experiment:
+    """The input: the sidebar's signal (unless ``generated`` is False), typed values, a CSV, or the hand-off's."""
+    sources = INPUT_SOURCES[0 if generated else 1 :] + ((handoff.input_label,) if handoff else ())
     source = st.radio(
         "Input sequence", sources, key="step.input_source", horizontal=True, index=len(sources) - 1 if handoff else 0
     )
@@ -66,9 +67,10 @@ def _input_source(experiment: Experiment, handoff: Handoff | None) -> Experiment
         upload = st.file_uploader(
             "CSV: one column per feature, one line per time step", type=["csv", "txt"], key="step.csv"
         )
-        if upload is None:  # nothing to complain about yet: say what to do, show the generated input meanwhile
-            st.info("Upload a CSV file; until then the generated input is shown.", icon=":material/upload_file:")
-            return experiment
+        if upload is None:  # nothing to complain about yet: say what to do, show another input meanwhile
+            fallback = "the generated input" if generated or handoff is None else handoff.input_label
+            st.info(f"Upload a CSV file; until then {fallback} is shown.", icon=":material/upload_file:")
+            return experiment if generated or handoff is None else experiment.with_sequence(handoff.values)
         return experiment.with_sequence(parse_csv(upload.getvalue(), MAX_UPLOAD_BYTES).values)
     return experiment
 
@@ -170,7 +172,7 @@ def experiment_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Han
     if choice.task == "sine":
         handoff = reference_handoff(choice)
         experiment = replace(experiment, checkpoint=handoff.checkpoint)
-        sections = (_input_source, _packing)
+        sections = (lambda e, h: _input_source(e, h, generated=False), _packing)
     elif choice.task == "charlm":  # the input is the text typed on the page
         handoff, sections = None, ()
         experiment = replace(experiment, checkpoint=choice.reference.checkpoint)
