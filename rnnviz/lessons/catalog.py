@@ -2,7 +2,8 @@
 there, with numbers measured on the model (``rnnviz.lessons.facts``), and a question to try.
 
 Order: cell anatomy on the trained sine LSTM → batch_first and shapes → train sin → cos yourself, RNN vs LSTM →
-a unit that counts brackets → your own model. ``LESSON_PARAM`` in a page's URL shows the lesson's banner there.
+a unit that counts brackets → why gates (long memory and the gradient) → your own model. ``LESSON_PARAM`` in
+a page's URL shows the lesson's banner there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ LESSON_PARAM = "lesson"
 STEP_PAGE = "app_pages/step_through.py"
 SHAPES_PAGE = "app_pages/shapes.py"
 TRAIN_PAGE = "app_pages/train_sine.py"
+MEMORY_PAGE = "app_pages/memory.py"
 #: The snippet of the last lesson: the library on any module (a test runs it).
 NOTEBOOK_SNIPPET = """import torch
 import rnnviz
@@ -82,6 +84,17 @@ def _brackets(f: dict) -> str:
     )
 
 
+def _gates(f: dict) -> str:
+    factors = f["factors"]
+    said = ", ".join(f"{factor:.1e} ({cell})" for cell, factor in factors.items())
+    return (
+        f"The adding problem: {f['T']} steps of numbers, two of them marked; the answer, read after the last step, is "
+        "their sum, so the first marked number has to be kept for many steps. Before any training, the loss's "
+        f"gradient shrinks from the last step back to step 0 by a factor of {said}: what the network holds at "
+        "step 0 hardly affects the loss yet. The gradient view below draws every step."
+    )
+
+
 def _own(f: dict) -> str:
     return (
         "Choose **Your own** in the sidebar: set the sizes, upload a state_dict (Input sequence … → your own model), "
@@ -127,6 +140,16 @@ LESSONS = (
         _brackets,
         "Type a deeper text, like ((((((a)))))): does unit 43 keep counting past depth 4, the deepest it saw in "
         "training? Then, in What if?, clamp f = 1: what happens to the count when nothing is forgotten?",
+    ),
+    Lesson(
+        "why-gates",
+        "Why gates: long memory and the gradient",
+        MEMORY_PAGE,
+        {},
+        facts.gradient_facts,
+        _gates,
+        "Press Start and let the race run until a cell solves the task, then update the gradient view: how much of "
+        "the gradient reaches step 0 now, for each cell? For the LSTM, pick a unit: what is its forget-gate path ∏f?",
     ),
     Lesson(
         "your-own-model",

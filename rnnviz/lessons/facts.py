@@ -15,6 +15,9 @@ from rnnviz.core.spec import ModelSpec
 from rnnviz.core.trace import Trace
 from rnnviz.experiment.run import Experiment, traced_run
 from rnnviz.experiment.signals import InputSpec
+from rnnviz.memory.gradients import gradient_flow
+from rnnviz.memory.settings import MemorySettings
+from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
 from rnnviz.reference.inputs import bracket_sample_line, module_spec
 from rnnviz.reference.load import char_model, load_reference
 from rnnviz.shapes.table import shape_table
@@ -87,3 +90,16 @@ def bracket_facts(name: str = "brackets-lstm", unit: int = 43, text: str | None 
         "agree": int(np.sum(agree)),
         "max_depth": int(depth.max()),
     }
+
+
+def gradient_facts(cells: tuple[str, ...] = ("RNN", "LSTM", "GRU")) -> dict:
+    """The Memory & gradients page's untrained models (its default settings, one seed for all cells) on held-out
+    sequence 0: the factor by which the loss's gradient changes from the last step back to step 0,
+    ||dL/dh_0|| / ||dL/dh_{T-1}||, as the page's gradient view computes it."""
+    factors = {}
+    for cell in cells:
+        trainer = MemoryTrainer(MemorySettings(cell=cell))
+        x, target = held_out_sequence(trainer, 0)
+        flow = gradient_flow(trainer.model, x, target, check=False)
+        factors[cell] = float(flow.h_norms[0] / flow.h_norms[-1])
+    return {"T": MemorySettings().length, "factors": factors}
