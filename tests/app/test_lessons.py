@@ -9,7 +9,7 @@ import pytest
 
 from rnnviz.charlm.inspect import CLOSING, OPENING, character_features
 from rnnviz.lessons.catalog import LESSON_PARAM, LESSONS, LESSONS_BY_SLUG, next_lesson
-from rnnviz.lessons.facts import pearson
+from rnnviz.lessons.facts import gradient_facts, pearson
 from rnnviz.sine.data import sine_task_input
 from tests.app.helpers import HOME, array, errors, figures, open_page
 
@@ -79,6 +79,13 @@ def test_the_shapes_lesson_shows_the_shapes_it_quotes():
     shapes = {name: row["shape"] for name, row in at.table[0].value.iterrows()}  # the page's tensor table
     for name, shape in (("input", "(4, 40, 1)"), ("output", "(4, 40, 32)"), ("h_n", "(1, 4, 32)")):
         assert shape in banner(at) and str(shapes[name]) == shape
+
+
+def test_the_gates_lesson_quotes_the_gradient_view_of_the_page():
+    at = open_lesson("why-gates")
+    captions = " ".join(c.value for c in at.caption)
+    for cell, factor in gradient_facts()["factors"].items():
+        assert f"{factor:.1e} ({cell})" in banner(at) and f"{cell} by a factor {factor:.1e}" in captions
 
 
 def test_your_own_model_lesson_opens_the_sidebar_model():

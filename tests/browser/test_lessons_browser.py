@@ -22,6 +22,7 @@ PAGE_PATHS = {
     "app_pages/step_through.py": "/step_through",
     "app_pages/shapes.py": "/shapes",
     "app_pages/train_sine.py": "/train_sine",
+    "app_pages/memory.py": "/memory",
 }
 UNIT_LABEL = "Unit k (for the equations)"
 
@@ -164,15 +165,22 @@ def test_the_lesson_path_by_clicks_from_the_overview_and_back(app):
     assert coloured_by(app) == 43
     app.screenshot("lesson-4-brackets")
 
-    # 5. your own model: the sidebar's sizes are back, with the notebook snippet
+    # 5. why gates: the Memory & gradients page, its gradient view of the untrained race
     follow(app, f"Next lesson: {LESSONS[4].title}")
-    wait_for_viewer(app)
     check_lesson(app, 5)
+    assert app.title() == "Memory & gradients"
+    expect(app.page.get_by_role("button", name="Start", exact=True)).to_be_visible()
+    app.screenshot("lesson-5-why-gates")
+
+    # 6. your own model: the sidebar's sizes are back, with the notebook snippet
+    follow(app, f"Next lesson: {LESSONS[5].title}")
+    wait_for_viewer(app)
+    check_lesson(app, 6)
     expect(app.selectbox_input("Model")).to_have_value(model_label("custom"))
     expect(app.slider_input("Hidden size")).to_have_count(1)
     expect(banner(app).get_by_test_id("stCode")).to_contain_text("rnnviz.trace(module, x)")
     expect(banner(app).get_by_role("link", name=re.compile("Next lesson"))).to_have_count(0)
-    app.screenshot("lesson-5-your-own")
+    app.screenshot("lesson-6-your-own")
 
     follow(app, "Back to the lessons")
     assert app.path() == "/" and app.title() == OVERVIEW_TITLE

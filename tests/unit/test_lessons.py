@@ -27,6 +27,7 @@ def test_the_path_is_in_the_suggested_order_and_each_lesson_links_the_next():
         "shapes",
         "train-rnn-vs-lstm",
         "bracket-counter",
+        "why-gates",
         "your-own-model",
     ]
     assert [next_lesson(lesson) for lesson in LESSONS] == [*LESSONS[1:], None]
@@ -82,6 +83,14 @@ def test_the_bracket_agreement_is_counted_right_on_a_made_up_run():
     assert with_c["brackets"] == 4 and 0 <= with_c["agree"] <= 4
 
 
+def test_the_gates_lesson_quotes_how_little_gradient_reaches_step_0():
+    f = facts.gradient_facts()
+    assert set(f["factors"]) == {"RNN", "LSTM", "GRU"} and f["T"] == 50
+    assert all(0 < factor < 1e-6 for factor in f["factors"].values())  # "shrinks", "hardly affects the loss"
+    text = LESSONS[4].notice(f)
+    assert all(f"{factor:.1e} ({cell})" in text for cell, factor in f["factors"].items())
+
+
 def test_the_notebook_snippet_runs_and_matches():
     output = io.StringIO()
     with redirect_stdout(output):
@@ -102,5 +111,8 @@ def test_the_readme_quotes_the_measured_numbers():
     assert f"(r = {anatomy['r']:.2f} on the lesson's input)" in readme
     assert f"({brackets['agree']} of {brackets['brackets']}) and follows the depth (r = {brackets['r']:.2f})" in readme
     assert f"{training['RNN']:.1e} (RNN) and {training['LSTM']:.1e} (LSTM)" in readme
+    exponents = {cell: int(np.floor(np.log10(f))) for cell, f in facts.gradient_facts()["factors"].items()}
+    assert exponents == {"RNN": -11, "LSTM": -11, "GRU": -10}  # "about 1e-11 (RNN, LSTM) to 1e-10 (GRU)"
+    assert "by a factor of about 1e-11 (RNN, LSTM) to 1e-10 (GRU)" in readme
     size = sum(path.stat().st_size for path in (ROOT / "assets" / "models").iterdir())
     assert f"`assets/models/` ({size / 1000:.0f} KB)" in readme
