@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # PNG/SVG export runs plotly.js in the browser, served from the component's files: a copy of the plotly package's.
 PLOTLY_JS := rnnviz/ui/common/browser/plotly.min.js
 
-.PHONY: run test lint unit app browser bench chromium system-packages docker install install-dev clean
+.PHONY: run test lint unit app browser bench models chromium system-packages docker install install-dev clean
 
 # As soon as the server answers, the script health check runs the app once: it warms the process up.
 run: $(VENV)/.installed $(PLOTLY_JS)
@@ -36,6 +36,10 @@ app: $(VENV)/.installed-dev $(PLOTLY_JS)
 
 browser: $(VENV)/.installed-dev $(PLOTLY_JS) system-packages
 	$(PY) -m pytest tests/browser
+
+# Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
+models: $(VENV)/.installed
+	$(PY) -m rnnviz.reference.build
 
 bench: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done

@@ -7,10 +7,12 @@ from rnnviz.charlm.model import training_step_code
 from rnnviz.ui.charlm.corpus import corpus_picker, default_prefixes
 from rnnviz.ui.charlm.export import char_export_section
 from rnnviz.ui.charlm.form import char_settings_sidebar, sample_controls, shapes_table
+from rnnviz.ui.charlm.handoff import char_handoff
 from rnnviz.ui.charlm.inside import inside_section
 from rnnviz.ui.charlm.panels import draw_char_run
 from rnnviz.ui.charlm.recipe import CharRecipe, build_char_trainer
 from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.step.handoff import handoff_button
 from rnnviz.ui.training.controls import FAST, run_buttons, speed_control
 from rnnviz.ui.training.live import live_section
 from rnnviz.ui.training.runs import compare_runs
@@ -80,7 +82,9 @@ st.write(
     "that character. Units are ranked by how closely their hidden state follows a simple feature of the text."
 )
 held_out = trainer.text[-trainer.validation_chars :] if trainer.validation_chars else trainer.text
-inside_section(trainer, pick_inspect_text(held_out), trainer.name, session.is_running())
+inside_text = pick_inspect_text(held_out)
+inside_section(trainer, inside_text, trainer.name, session.is_running())
+handoff_button(session, char_handoff(inside_text), key="lm.handoff")
 
 # ----- 5. export -----------------------------------------------------------------------------------------------
 char_export_section(live, session.all_runs())

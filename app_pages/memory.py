@@ -4,6 +4,7 @@ it breaks as the sequences grow, and the gradient that reaches each step."""
 import streamlit as st
 
 from rnnviz.training.settings import CELLS
+from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.memory.export import export_and_handoff
 from rnnviz.ui.memory.form import build_race, race_recipe_sidebar
 from rnnviz.ui.memory.gradients import gradient_section
@@ -16,6 +17,7 @@ from rnnviz.ui.training.runs import compare_runs
 from rnnviz.ui.training.session import RunSession
 
 st.title("Memory & gradients")
+lesson_banner("app_pages/memory.py")
 st.write(
     "The other pages show *what* the gates compute. This one shows *why* they exist. A task that needs memory over "
     "T steps is trained live on a vanilla RNN, an LSTM and a GRU side by side: as T grows the RNN stops learning it, "
@@ -76,4 +78,4 @@ compare_runs(
 
 if race is not None:
     st.header("6. Look inside and export")
-    export_and_handoff(race, runs)
+    export_and_handoff(session, race, runs)

@@ -9,19 +9,24 @@ from rnnviz.shapes.export import shapes_snippet
 from rnnviz.shapes.mistakes import MISTAKES
 from rnnviz.shapes.table import LAYOUT_LIMITS
 from rnnviz.ui.common.badges import verdict
-from rnnviz.ui.common.sidebar import model_spec_sidebar
+from rnnviz.ui.common.sidebar import model_spec_sidebar, shared_control
 from rnnviz.ui.common.text import code_line
+from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.shapes import sections as ui
 
 st.title("Shapes & layouts")
+lesson_banner("app_pages/shapes.py")
 st.write(
     "Every tensor and parameter of the module in the sidebar, with each axis named, confirmed by running the "
     "real module on the spot. Toggle **batch_first** and watch input and output swap axes while h_n stays put."
 )
 spec = model_spec_sidebar()
 st.sidebar.header("Layout")
-batch = int(st.sidebar.number_input("Batch size B", 0, 64, 3, key="shapes.batch"))
-seq_len = int(st.sidebar.number_input("Sequence length T", 0, 200, 5, key="shapes.seq_len"))
+bar = st.sidebar
+batch = int(shared_control(bar.number_input, "Batch size B", "shapes.batch", 3, low=0, high=64, param="shapes_batch"))
+seq_len = int(
+    shared_control(bar.number_input, "Sequence length T", "shapes.seq_len", 5, low=0, high=200, param="shapes_seq_len")
+)
 unbatched = st.sidebar.toggle("Unbatched input (no batch axis)", False, key="shapes.unbatched")
 if spec is None:
     st.stop()

@@ -8,9 +8,19 @@ import streamlit as st
 from rnnviz.core.spec import torch_constructor
 from rnnviz.shapes.table import shape_table
 from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.common.model_choice import first_notable_unit, model_label, sidebar_model_choice
 from rnnviz.ui.common.playback import time_scrubber
-from rnnviz.ui.common.sidebar import index_picker, shared_control, sidebar_model_and_input
+from rnnviz.ui.common.sidebar import index_picker, shared_control
 from rnnviz.ui.common.text import code_line
+from rnnviz.ui.lessons.banner import lesson_banner
+from rnnviz.ui.step.char_text import (
+    char_source,
+    coloured_reading,
+    drop_button,
+    notable_unit_buttons,
+    reading_of,
+    text_controls,
+)
 from rnnviz.ui.step.export import step_export_section
 from rnnviz.ui.step.interventions import intervention_section
 from rnnviz.ui.step.packed import packed_batch_figure, packed_batch_section
@@ -21,20 +31,32 @@ from rnnviz.ui.step.view import Slice, chart_keys, quantity_charts, server_step_
 from rnnviz.ui.step.viewer import STEP_KEY, cached_view_data, remember_step, remembered_step, step_viewer
 
 st.title("Step through")
+lesson_banner("app_pages/step_through.py")
 st.write(
     "A real `torch.nn` module, re-run one time step at a time. Pick a time step (or press Play) to see every "
     "gate and state at that step, and the cell's equations evaluated with the actual numbers."
 )
 
-experiment, problems = experiment_controls(*sidebar_model_and_input())
-shown = trace_or_last_valid(experiment, problems, key="step.last_valid")
+choice = sidebar_model_choice()
+experiment, problems, handoff = experiment_controls(choice)
+fallback, droppable = None, False
+source = char_source(choice, experiment)
+if source is not None:  # a character model reads a typed text, one character per step
+    experiment, text_problems, fallback, droppable = text_controls(source, experiment)
+    problems += text_problems
+shown = trace_or_last_valid(experiment, problems, key="step.last_valid", fallback=fallback)
+if droppable:
+    drop_button(source)
 if shown is None:
     st.stop()
 experiment, trace = shown
 run_spec, notes = cached_run_spec(experiment)
 geometry = trace.geometry
+reading = reading_of(source, experiment)
 
-if experiment.checkpoint is not None:
+if choice.reference is not None:
+    st.info(f"{model_label(choice.reference.model.name)}: " + "; ".join(notes), icon=":material/school:")
+elif experiment.checkpoint is not None:
     st.info("Your model (the sidebar's model settings do not apply): " + "; ".join(notes), icon=":material/upload:")
 code_line(f"module = {torch_constructor(run_spec)}")
 check_badge(trace)
@@ -46,6 +68,8 @@ st.caption(
     )
 )
 
+if choice.reference is not None:
+    notable_unit_buttons(choice.reference.notable_units())
 pick = st.columns([1, 1, 1, 1.3, 1.6], vertical_alignment="bottom")
 layer = index_picker(pick[0], "Layer", geometry.num_layers, "step.layer", param="layer")
 names = ("forward", "reverse")
@@ -54,15 +78,22 @@ batch_item = index_picker(pick[2], "Batch item", trace.batch_size, "step.batch",
 last_unit = geometry.hidden_size - 1
 unit = int(
     shared_control(
-        pick[3].number_input, "Unit k (for the equations)", "step.unit", 0, low=0, high=last_unit, param="unit"
+        pick[3].number_input,
+        "Unit k (for the equations)",
+        "step.unit",
+        min(first_notable_unit(choice.reference), last_unit),
+        low=0,
+        high=last_unit,
+        param="unit",
     )
 )
 all_units = pick[4].toggle("Show every unit as bars", key="step.all_units")
-view = Slice(trace, layer, direction, batch_item, unit)
+view = Slice(trace, layer, direction, batch_item, unit, reading.labels if reading else None)
 t = remembered_step(trace.seq_len)
 data = cached_view_data(experiment, unit, layer, direction, batch_item, all_units)
 if data is not None:
-    t = remember_step(step_viewer(data, t=t, markers=chart_keys(trace)))
+    labels, step_notes = (list(reading.labels), reading.notes) if reading else (None, None)
+    t = remember_step(step_viewer(data, t=t, markers=chart_keys(trace), labels=labels, step_notes=step_notes))
     shapes_expander(trace, layer, "Shapes at every step t")
     quantity_charts(view)
 else:
@@ -75,8 +106,10 @@ else:
     draw = lambda step: server_step_view(view, step, all_units)  # noqa: E731
     t = remember_step(time_scrubber(STEP_KEY, trace.seq_len, draw, start=t))
 
+if reading is not None:
+    coloured_reading(reading, view, trace)
 packed_batch_section(trace, layer, direction, unit)
-prediction_section(experiment, batch_item)
+prediction_section(experiment, batch_item, handoff, reading, source)
 
 intervention_section(experiment, trace, layer=layer, direction=direction, batch=batch_item)
 figure_makers = {

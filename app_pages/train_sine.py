@@ -3,16 +3,19 @@
 import streamlit as st
 
 from rnnviz.sine.trainer import SineTrainer
+from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.sine.export import sine_export_section
 from rnnviz.ui.sine.form import sine_settings_sidebar
-from rnnviz.ui.sine.handoff import handoff_button
+from rnnviz.ui.sine.handoff import sine_handoff
 from rnnviz.ui.sine.panels import draw_sine_run
+from rnnviz.ui.step.handoff import handoff_button
 from rnnviz.ui.training.controls import run_buttons, speed_control
 from rnnviz.ui.training.live import live_section
 from rnnviz.ui.training.runs import compare_runs
 from rnnviz.ui.training.session import RunSession
 
 st.title("Train: sin → cos")
+lesson_banner("app_pages/train_sine.py")
 st.write(
     "The classic first exercise: a recurrent network reads a window of $\\sin(x)$ and must output $\\cos(x)$ "
     "at every point. The same input value means different outputs on the rising and the falling side of the "
@@ -83,5 +86,5 @@ live_section(session, pace, draw_sine_run)
 runs = session.all_runs()
 compare_runs(session, runs, COMPARE_HINT, loss_name="MSE")
 st.subheader("Look inside")
-handoff_button(session)
+handoff_button(session, sine_handoff, key="train.handoff")
 sine_export_section(live, runs)

@@ -14,10 +14,11 @@ import torch
 
 from rnnviz.charlm.corpora import Vocabulary
 from rnnviz.charlm.model import CharModel
+from rnnviz.charlm.typed_text import MAX_TEXT_CHARS, char_input
 from rnnviz.core.trace import Trace, trace
 
 #: The inside view traces at most this many characters.
-MAX_INSPECT_CHARS = 400
+MAX_INSPECT_CHARS = MAX_TEXT_CHARS
 FEATURES = ("bracket depth", "inside quotes", "position in line", "vowel / consonant")
 FEATURE_HELP = {
     "bracket depth": "open ( [ { minus closed ) ] } so far (never below 0)",
@@ -124,13 +125,8 @@ def pick_inspect_text(text: str, length: int = 200, candidates: int = 100) -> st
 def trace_text(model: CharModel, vocabulary: Vocabulary, text: str) -> Trace:
     """``rnnviz.trace`` of the model's recurrent module on ``text`` (batch of one) from a zero state.
 
-    Raises ValueError for an empty text, one longer than MAX_INSPECT_CHARS, or unknown characters.
+    Raises ``TextError`` for an empty text, one longer than MAX_INSPECT_CHARS, or unknown characters.
     """
-    if not text:
-        raise ValueError("the text to look at is empty: type or pick a text")
-    if len(text) > MAX_INSPECT_CHARS:
-        raise ValueError(f"the text has {len(text):,} characters: look at most {MAX_INSPECT_CHARS} at a time")
-    indices = torch.from_numpy(vocabulary.encode(text)).view(-1, 1)  # (N, 1); unknown characters raise
-    with torch.no_grad():
-        x = model.encode(indices)  # (N, 1, V or E), sequence-first like the module
+    rows = char_input(model, vocabulary, text, MAX_INSPECT_CHARS).values  # (N, V or E)
+    x = torch.from_numpy(rows).to(torch.float32).unsqueeze(1)  # (N, 1, I), sequence-first like the module
     return trace(model.rnn, x)

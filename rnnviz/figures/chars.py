@@ -10,8 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.charlm.corpora import visible
+from rnnviz.figures.step_labels import labelled_time_axis
 from rnnviz.figures.style import (
     CATEGORY_COLOURS,
+    SEQUENTIAL_SCALE,
     as_float32,
     base_layout,
     colour_scale_for,
@@ -248,3 +250,31 @@ def feature_vs_units(
         height=340,
     )
     return go.Figure(data=data, layout=layout)
+
+
+def next_character_heatmap(
+    probabilities: np.ndarray, chars: str, step_labels: list[str] | tuple[str, ...]
+) -> go.Figure:
+    """A character model's p(next character) after every step: ``probabilities`` (T, V), one row per character of
+    the vocabulary ``chars`` (rows), the steps (columns) labelled with the characters read."""
+    steps = np.arange(probabilities.shape[0])
+    heatmap = go.Heatmap(
+        z=as_float32(probabilities.T),  # (V, T)
+        x=steps,
+        y=[visible(c) for c in chars],
+        customdata=[list(step_labels)] * len(chars),
+        colorscale=SEQUENTIAL_SCALE,
+        zmin=0.0,
+        zmax=1.0,
+        colorbar=dict(title=dict(text="p")),
+        hovertemplate="after '%{customdata}' (t=%{x}): p(next = '%{y}') = %{z:.3f}<extra></extra>",
+    )
+    layout = base_layout(
+        title="What the model expects next: p(next character) = softmax(head(h_t))",
+        x_title="",
+        y_title="next character",
+        height=max(220, 90 + 22 * len(chars)),
+        xaxis=labelled_time_axis(step_labels, steps),
+        yaxis=dict(autorange="reversed", type="category"),
+    )
+    return go.Figure(data=[heatmap], layout=layout)

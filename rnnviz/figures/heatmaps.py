@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import NO_VALUE_COLOUR, base_layout, colour_scale_for, step_marker
+from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
+from rnnviz.figures.style import NO_VALUE_COLOUR, base_layout, colour_scale_for, ordinal, step_marker
 
 #: A heatmap draws at most this many cells; longer sequences are decimated (every k-th step kept).
 MAX_HEATMAP_CELLS = 50_000
@@ -22,8 +25,7 @@ def decimation_note(stride: int, steps: int) -> str:
     """' (every 2nd of 1000 steps shown)' for a decimated figure title; '' when every step is drawn."""
     if stride == 1:
         return ""
-    suffix = "th" if 10 <= stride % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(stride % 10, "th")
-    return f" (every {stride}{suffix} of {steps} steps shown)"
+    return f" (every {ordinal(stride)} of {steps} steps shown)"
 
 
 def unit_time_heatmap(
@@ -34,13 +36,15 @@ def unit_time_heatmap(
     current_step: int | None = None,
     max_cells: int = MAX_HEATMAP_CELLS,
     length: int | None = None,
+    step_labels: Sequence[str] | None = None,
 ) -> go.Figure:
     """One quantity for every unit and time step: ``values`` (T, units) drawn as units (rows) x time (columns).
 
     ``quantity`` ('f', 'h', 'c', ...) picks the colour scale: 0..1 for sigmoid gates, centred at 0 otherwise.
     ``current_step`` draws a vertical marker at that time step. ``length`` (a packed sequence's length) greys
     out the steps t >= length, which the sequence does not have. A cell without a value (NaN) is grey. Long
-    sequences are decimated to at most ``max_cells`` cells, and the title says so.
+    sequences are decimated to at most ``max_cells`` cells, and the title says so. ``step_labels`` (T,) label
+    the time axis with what was read at each step (a character model's text).
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
@@ -49,13 +53,21 @@ def unit_time_heatmap(
     stride = decimation_stride(steps, min(MAX_HEATMAP_STEPS, max_cells // max(units, 1)))
     kept = np.arange(0, steps, stride)
     title += decimation_note(stride, steps)
+    read = {}
+    if step_labels is not None:  # hover says what was read: customdata is (units, time) like z
+        read = dict(customdata=[step_hover_labels(step_labels, kept)] * units)
     heatmap = go.Heatmap(
         z=values[kept].T.astype(np.float32),  # (units, time); float32 halves what the browser receives
         x=kept,
         y=np.arange(units),
         colorbar=dict(title=dict(text=quantity)),
-        hovertemplate="t=%{x}<br>unit %{y}<br>" + quantity + "=%{z:.4f}<extra></extra>",
+        hovertemplate="t=%{x}"
+        + (" · read %{customdata}" if read else "")
+        + "<br>unit %{y}<br>"
+        + quantity
+        + "=%{z:.4f}<extra></extra>",
         hoverongaps=False,
+        **read,
         **colour_scale_for(quantity),
     )
     shapes = [step_marker(current_step)] if current_step is not None else []
@@ -71,6 +83,7 @@ def unit_time_heatmap(
         plot_bgcolor=NO_VALUE_COLOUR,
         shapes=shapes,
         annotations=annotations,
+        **({"xaxis": labelled_time_axis(step_labels, kept)} if step_labels is not None else {}),
     )
     return go.Figure(data=[heatmap], layout=layout)
 

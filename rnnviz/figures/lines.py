@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.heatmaps import decimation_note, decimation_stride
+from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
 from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, step_marker
 
 #: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
@@ -22,11 +25,13 @@ def sequence_lines(
     current_step: int | None = None,
     changed: dict[str, np.ndarray] | None = None,
     colours: dict[str, str] | None = None,
+    step_labels: Sequence[str] | None = None,
 ) -> go.Figure:
     """One line per named series (each (T,)), time on x; ``changed`` series (same names) drawn dashed on top.
 
     A vertical marker shows ``current_step``. Long series are decimated and drawn with scattergl. ``colours``
     gives some series their own colour (e.g. ``SIGNAL_COLOURS``); the others take the category colours.
+    ``step_labels`` (T,) label the time axis with what was read at each step (a character model's text).
     """
     names = list(series)[:MAX_LINES]
     if len(series) > MAX_LINES:
@@ -35,11 +40,16 @@ def sequence_lines(
     stride = decimation_stride(steps, MAX_LINE_POINTS)
     trace_type = go.Scattergl if stride > 1 else go.Scatter
     kept = np.arange(0, steps, stride)
+    read = {}
+    if step_labels is not None:
+        read = dict(
+            customdata=step_hover_labels(step_labels, kept), hovertemplate="t=%{x} · read %{customdata}: %{y:.4f}"
+        )
     data = []
     for index, name in enumerate(names):
         colour = (colours or {}).get(name, CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)])
         y = np.asarray(series[name], dtype=np.float32)[kept]
-        data.append(trace_type(x=kept, y=y, name=name, mode="lines", line=dict(color=colour)))
+        data.append(trace_type(x=kept, y=y, name=name, mode="lines", line=dict(color=colour), **read))
         if changed is not None and name in changed:
             y_changed = np.asarray(changed[name], dtype=np.float32)[kept]
             data.append(
@@ -54,5 +64,6 @@ def sequence_lines(
         y_title=y_title,
         height=280,
         shapes=[step_marker(current_step)] if current_step is not None else [],
+        **({"xaxis": labelled_time_axis(step_labels, kept)} if step_labels is not None else {}),
     )
     return go.Figure(data=data, layout=layout)

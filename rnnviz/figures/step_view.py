@@ -38,7 +38,7 @@ from rnnviz.figures.cell_diagram import (
     symbol_of,
 )
 from rnnviz.figures.cell_values import cell_note, cell_series, trace_limits
-from rnnviz.figures.style import DIVERGING_SCALE, SEQUENTIAL_SCALE, SIGMOID_QUANTITIES
+from rnnviz.figures.style import DIVERGING_SCALE, SEQUENTIAL_SCALE, SIGMOID_QUANTITIES, ordinal
 
 #: The data sent to the browser stays below this; above it the view is drawn on the server.
 MAX_PAYLOAD_BYTES = 2_000_000
@@ -113,12 +113,6 @@ def _cards(trace: Trace, series: dict, scales: dict, unit: int, reverse: bool) -
             card["text"] = [format_value(v) for v in column.tolist()]
         cards.append(card)
     return cards
-
-
-def ordinal(n: int) -> str:
-    """'2nd', '3rd', '4th', '11th', '21st'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _add_bars(data: dict, series: dict, scales: dict, max_bytes: int) -> None:

@@ -118,3 +118,9 @@ def apply_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, heig
     """Apply ``base_layout`` to an existing figure in a single update."""
     fig.update_layout(base_layout(title=title, x_title=x_title, y_title=y_title, height=height))
     return fig
+
+
+def ordinal(n: int) -> str:
+    """'2nd', '3rd', '4th', '11th', '21st'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

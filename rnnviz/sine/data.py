@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -98,6 +100,11 @@ def evaluation_stretch(length: float = 20 * math.pi, points: int = 10, start: fl
     return SineStretch(positions=positions, x=x, target=target)
 
 
+#: The task's input shown with a model (Step through, the reference models): this many training windows, read
+#: in one go (training carries the state from window to window).
+TASK_INPUT_WINDOWS = 4
+
+
 def training_stretch(windows: int, points: int = 10) -> SineStretch:
     """The first ``windows`` training windows as one clean stretch on the training grid: 0 to windows·pi, each
     shared end point once, N = windows * (points - 1) + 1 positions. What a model trained with its state carried
@@ -105,3 +112,22 @@ def training_stretch(windows: int, points: int = 10) -> SineStretch:
     if windows < 1:
         raise ValueError(f"windows must be at least 1, got {windows!r}")
     return evaluation_stretch(windows * math.pi, points, start=0.0)
+
+
+class SineTaskInput(NamedTuple):
+    """sin(x) (T, 1) on the training grid, the target cos(x) (T, 1), and how to say it."""
+
+    label: str
+    values: np.ndarray
+    target: np.ndarray
+
+
+def sine_task_input(points: int, windows: int = TASK_INPUT_WINDOWS) -> SineTaskInput:
+    """The first ``windows`` training windows (of ``points`` points each) as one stretch, with cos(x)."""
+    stretch = training_stretch(windows, points)
+    what = "π, the first training window" if windows == 1 else f"{windows}π, the first {windows} training windows"
+    return SineTaskInput(
+        f"the task's input: sin(x), x from 0 to {what} ({stretch.length} points)",
+        stretch.x[0].double().numpy(),  # (T, 1)
+        stretch.target[0].double().numpy(),  # (T, 1)
+    )

@@ -24,12 +24,22 @@ PAGES = {
 }
 
 
-def open_page(page: str = HOME, query: dict[str, str] | None = None) -> AppTest:
+#: The pages with the model choice (``rnnviz.ui.common.model_choice``), which opens on a trained model.
+MODEL_PAGES = (HOME, "app_pages/step_through.py")
+
+
+def open_page(page: str = HOME, query: dict[str, str] | None = None, model: str | None = "custom") -> AppTest:
     """A fresh session of the whole app (app.py with its navigation) showing ``page``, opened with the URL
-    query parameters ``query`` (a shared link)."""
+    query parameters ``query`` (a shared link).
+
+    The model pages open on a trained reference model; most of their tests are about the model built from the
+    sidebar, so they open on "Your own" (``model="custom"``) unless ``model`` says otherwise (None: the page's
+    own default)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     if page != HOME:
         at.switch_page(page)
+    if page in MODEL_PAGES and model is not None:
+        query = {"model": model, **(query or {})}
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run()
@@ -62,6 +72,13 @@ def image_exports(at: AppTest) -> dict[str, dict]:
     to the browser ({"name", "request", "figure"})."""
     rows = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.figure_export"]
     return {row.proto.id.split("-", 2)[-1]: json.loads(row.proto.json) for row in rows}
+
+
+def viewer_data(at: AppTest) -> dict:
+    """The data the browser step viewer received in the last run."""
+    components = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
+    assert len(components) == 1, "the step viewer is not on the page"
+    return json.loads(components[0].proto.json)
 
 
 def open_export(at: AppTest, namespace: str) -> AppTest:

@@ -208,7 +208,7 @@ def test_inside_view_quantities_features_and_bad_texts(page):
     at.number_input(key="lm.inside_unit").set_value(5).run()
     assert any("unit 5," in t for t in [f["layout"]["title"]["text"] for f in figures(at)])
     at.text_area(key=f"lm.inside_text.{BRACKETS_NAME}").set_value("(ab)Q").run()
-    assert any("not in the model's vocabulary" in e for e in errors(at))
+    assert any("The model's vocabulary has no 'Q'" in e for e in errors(at))
     assert at.header[-1].value == "4. Inside the model" or any(h.value == "4. Inside the model" for h in at.header)
 
 

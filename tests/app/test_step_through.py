@@ -12,7 +12,7 @@ from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, bu
 from rnnviz.core.equations import equations
 from rnnviz.experiment.run import traced_run
 from rnnviz.figures import step_view
-from tests.app.helpers import array, errors, figures, image_exports, open_export, open_page
+from tests.app.helpers import array, errors, figures, image_exports, open_export, open_page, viewer_data
 
 PAGE = "app_pages/step_through.py"
 
@@ -33,15 +33,8 @@ def latex(at) -> list[str]:
     return [item.value for item in at.latex]
 
 
-def viewer(at) -> dict:
-    """The data the browser viewer received in the last run."""
-    components = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.step_viewer"]
-    assert len(components) == 1, "the step viewer is not on the page"
-    return json.loads(components[0].proto.json)
-
-
 def test_the_browser_viewer_gets_every_number_of_every_step(step):
-    data = viewer(step)
+    data = viewer_data(step)
     assert data["steps"] == 40 and data["unit"] == 0 and data["t"] == 0 and not data["all_units"]
     assert [line["name"] for line in data["equations"]] == ["i", "f", "g", "o", "c", "h"]
     trace = traced_run(Experiment(ModelSpec()))  # the page's defaults
@@ -58,7 +51,7 @@ def test_the_browser_viewer_gets_every_number_of_every_step(step):
 
 def test_a_shared_link_opens_on_its_step_unit_and_layer(step):
     at = open_page(PAGE, query={"t": "12", "unit": "3", "num_layers": "2", "layer": "1"})
-    data = viewer(at)
+    data = viewer_data(at)
     assert (data["t"], data["unit"]) == (12, 3) and not at.exception
     assert "layer 1, forward" in figures(at)[0]["layout"]["title"]["text"]
     assert (at.query_params["t"], at.query_params["unit"], at.query_params["layer"]) == ("12", "3", "1")
@@ -69,7 +62,7 @@ def test_a_shorter_sequence_and_a_smaller_model_clamp_the_step_and_unit(step):
     at.slider(key="seq_len").set_value(10).run()
     at.slider(key="hidden_size").set_value(4).run()
     assert not at.exception and not errors(at)
-    data = viewer(at)
+    data = viewer_data(at)
     assert data["t"] == 9 and data["unit"] == 3 and data["steps"] == 10
 
 
@@ -77,7 +70,7 @@ def test_every_unit_as_bars_and_the_reverse_direction(step):
     step.toggle(key="bidirectional").set_value(True).run()
     step.selectbox(key="step.direction").set_value(1).run()
     step.toggle(key="step.all_units").set_value(True).run()
-    data = viewer(step)
+    data = viewer_data(step)
     assert data["reverse"] and data["all_units"] and all("bars" in card for card in data["cards"])
     assert "t+1" in json.dumps(data["cards"])  # the reverse direction starts from h_{t+1}
 

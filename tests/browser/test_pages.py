@@ -19,6 +19,8 @@ except ImportError:  # the fixtures skip (or, under CI=true, fail) with an insta
     expect = None
 
 OVERVIEW_TITLE = "rnnviz: see inside a real recurrent network"
+#: The model built from the sidebar's sizes (untrained, seeded) instead of the trained default.
+OWN = "model=custom"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class PageSpec:
     nav_label: str  # the sidebar link
     path: str  # the URL path it leads to
     title: str  # its st.title
-    min_charts: int = 0  # plotly charts at the default model (LSTM, hidden 16)
+    min_charts: int = 0  # plotly charts at the default model (the trained sine LSTM)
     badge: bool = False  # shows the "matches torch.nn.* forward" check
 
 
@@ -88,8 +90,8 @@ def test_page_opens_from_the_sidebar(app, spec: PageSpec):
 # --------------------------------------------------------------------------- the Overview page
 
 
-def test_overview_shows_verified_hidden_and_cell_state(app):
-    app.goto("/")
+def test_overview_shows_verified_hidden_and_cell_state_of_your_own_model(app):
+    app.goto(f"/?{OWN}")
     assert app.title() == OVERVIEW_TITLE
     check_badge(app, "LSTM")
     assert "torch.nn.LSTM(1, 16)" in module_code(app)
@@ -100,21 +102,23 @@ def test_overview_shows_verified_hidden_and_cell_state(app):
 
 
 def test_the_step_through_link_opens_it_with_the_same_model(app):
-    app.goto("/?cell=GRU&hidden_size=8")
+    app.goto(f"/?{OWN}&cell=GRU&hidden_size=8")
     expect(app.page).to_have_title("rnnviz · Overview")
-    link = app.page.get_by_test_id("stMain").get_by_test_id("stPageLink").get_by_role("link")
-    expect(link).to_have_accessible_name(re.compile(r"^Step through"))
+    links = app.page.get_by_test_id("stMain").get_by_test_id("stPageLink").get_by_role("link")
+    link = links.filter(has_text="Step through")  # the others are the lessons
+    expect(link).to_have_count(1)
+    expect(link).to_have_accessible_name(re.compile(r"Step through: every gate and equation$"))
     with app.expect_rerun():
         link.click()
     assert app.path() == "/step_through" and app.title() == "Step through"
     expect(app.page).to_have_title("rnnviz · Step through")
     assert "torch.nn.GRU(1, 8)" in module_code(app)
-    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
+    assert app.query_params() == {"model": "custom", "cell": "GRU", "hidden_size": "8"}
     app.assert_healthy()
 
 
 def test_hidden_size_slider_moves_with_the_keyboard(app, shot):
-    app.goto("/")
+    app.goto(f"/?{OWN}")
     thumb = app.slider_input("Hidden size")
     expect(thumb).to_have_value("16")
 
@@ -134,7 +138,7 @@ def test_hidden_size_slider_moves_with_the_keyboard(app, shot):
 
 
 def test_choosing_gru_removes_the_cell_state_heatmap(app, shot):
-    app.goto("/")
+    app.goto(f"/?{OWN}")
     assert any(c.title.startswith("cell state c_t") for c in app.heatmaps())
 
     app.choose("Cell type", "GRU")
@@ -150,7 +154,7 @@ def test_choosing_gru_removes_the_cell_state_heatmap(app, shot):
 
 
 def test_settings_in_the_query_string_are_applied(app):
-    app.goto("/?cell=GRU&hidden_size=8&seq_len=12")
+    app.goto(f"/?{OWN}&cell=GRU&hidden_size=8&seq_len=12")
 
     expect(app.selectbox_input("Cell type")).to_have_value("GRU")
     expect(app.slider_input("Hidden size")).to_have_value("8")
@@ -163,7 +167,7 @@ def test_settings_in_the_query_string_are_applied(app):
 
 
 def test_impossible_settings_in_the_url_end_in_a_clear_error(app):
-    app.goto("/?proj_size=16")  # an LSTM projection must be smaller than the hidden size (16)
+    app.goto(f"/?{OWN}&proj_size=16")  # an LSTM projection must be smaller than the hidden size (16)
     expect(app.page.get_by_test_id("stAlertContentError")).to_have_count(1)
     assert "cannot be built" in app.error_texts()[0]
     assert app.heatmaps() == []
@@ -227,7 +231,7 @@ def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app)
 
 
 def test_changed_hidden_size_survives_a_page_switch(app, shot):
-    app.goto("/")
+    app.goto(f"/?{OWN}")
     with app.expect_rerun():
         app.slider_input("Hidden size").press("ArrowRight")
     assert [c.units for c in app.heatmaps()] == [17, 17]
@@ -253,18 +257,18 @@ def test_changed_hidden_size_survives_a_page_switch(app, shot):
 def test_settings_from_a_shared_url_survive_a_page_switch(app):
     """Regression: values that came from the URL (not from a widget) used to fall back to the defaults
     (LSTM, 16) on the first page switch, and the query string was dropped."""
-    app.goto("/?cell=GRU&hidden_size=8")
+    app.goto(f"/?{OWN}&cell=GRU&hidden_size=8")
     assert [c.units for c in app.heatmaps()] == [8]
 
     app.open_page_from_sidebar("Step through")
-    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
+    assert app.query_params() == {"model": "custom", "cell": "GRU", "hidden_size": "8"}
     expect(app.selectbox_input("Cell type")).to_have_value("GRU")
     expect(app.slider_input("Hidden size")).to_have_value("8")
     assert "torch.nn.GRU(1, 8)" in module_code(app)
     app.assert_healthy()
 
     app.open_page_from_sidebar("Overview")
-    assert app.query_params() == {"cell": "GRU", "hidden_size": "8"}
+    assert app.query_params() == {"model": "custom", "cell": "GRU", "hidden_size": "8"}
     assert [c.units for c in app.heatmaps()] == [8]
     app.assert_healthy()
 

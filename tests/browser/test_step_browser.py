@@ -38,8 +38,13 @@ def shown_step(app) -> int:
     return int(viewer(app).get_attribute("data-t"))
 
 
+#: The model built from the sidebar's sizes (untrained, seeded) instead of the trained default.
+OWN = "model=custom"
+
+
 def open_viewer(app, query: str = "") -> None:
-    app.goto("/step_through" + (f"?{query}" if query else ""))
+    """Step through on your own model (the sidebar's sizes, ``query`` added) with the viewer drawn."""
+    app.goto(f"/step_through?{OWN}" + (f"&{query}" if query else ""))
     viewer(app).locator(".equation").first.wait_for(timeout=60_000)
     app.wait_until_idle()
     app.assert_healthy()

@@ -70,9 +70,9 @@ def test_trace_of_a_text_is_the_model_itself(cell, input_kind):
         out, _ = model.rnn(model.encode(torch.from_numpy(vocabulary.encode(text)).view(-1, 1)))
     assert torch.allclose(trace.state("h", layer=1)[:, 0], out[:, 0], atol=1e-6)
     assert trace.gate_names == {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n"), "RNN": ()}[cell]
-    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+    with pytest.raises(ValueError, match="vocabulary has no 'x'"):
         trace_text(model, vocabulary, "(x)")
-    with pytest.raises(ValueError, match=f"look at most {MAX_INSPECT_CHARS}"):
+    with pytest.raises(ValueError, match=f"over the limit of {MAX_INSPECT_CHARS}"):
         trace_text(model, vocabulary, "a" * (MAX_INSPECT_CHARS + 1))
     with pytest.raises(ValueError, match="empty"):
         trace_text(model, vocabulary, "")

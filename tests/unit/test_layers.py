@@ -17,6 +17,10 @@ ALLOWED = {
     "sine": {"core", "training", "sine"},
     "charlm": {"core", "training", "charlm"},
     "memory": {"core", "training", "memory"},
+    # the shipped models are trained by the pages' own trainers
+    "reference": {"core", "training", "sine", "charlm", "reference"},
+    # a lesson measures what it says on the models it shows, as the pages run them
+    "lessons": {"core", "experiment", "shapes", "sine", "charlm", "memory", "reference", "lessons"},
     # figures draw arrays; they read the data types of the packages they draw (a Trace, a shape table, the
     # characters of a text, the adding problem's thresholds), never a trainer or a page
     "figures": {"core", "shapes", "charlm.corpora", "memory.data", "figures"},

@@ -8,6 +8,7 @@ while it differs from its default, so the address bar always shares the current 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +30,8 @@ def _parse(raw: str, default: Any, options: Sequence | None, low: float | None, 
         if raw.lower() not in ("true", "false"):
             raise ValueError(raw)
         return raw.lower() == "true"
+    if isinstance(default, str):
+        return raw
     value = int(raw) if isinstance(default, int) else float(raw)
     if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(raw)
@@ -48,7 +51,8 @@ def shared_control(
     **kwargs: Any,
 ) -> Any:
     """Render ``widget`` (e.g. ``st.sidebar.slider``) for ``key``, seeded from the URL parameter ``param``
-    (default: ``key``), kept across pages.
+    (default: ``key``), kept across pages. A URL value that differs from the kept one (a link opened the page
+    with it) wins; the page writes its own values back, so its reruns never differ.
 
     An invalid URL value (not an option, out of range, not a number) is ignored: the default is used. A kept
     value that the widget no longer allows (the options or the range changed) falls back to the default or
@@ -56,22 +60,26 @@ def shared_control(
     """
     param = param or key
     saved = f"{key}.saved"  # a non-widget copy: Streamlit drops a widget's state when its page is left
+    raw = st.query_params.get(param)
+    changed = False  # the kept value changed here: the widget must show it
     if saved not in st.session_state:
-        raw = st.query_params.get(param)
         try:
             st.session_state[saved] = default if raw is None else _parse(raw, default, options, low, high)
         except ValueError:
             st.session_state[saved] = default
+    elif raw is not None and raw != str(st.session_state[saved]):  # a link (e.g. a lesson's) asks for a value
+        with contextlib.suppress(ValueError):  # a value the widget does not allow is ignored
+            st.session_state[saved], changed = _parse(raw, default, options, low, high), True
     kept = st.session_state[saved]
     allowed = kept in options if options is not None else low is None or high is None or low <= kept <= high
     if not allowed:
         st.session_state[saved] = default if options is not None else min(max(kept, low), high)
-        st.session_state.pop(key, None)  # the widget starts again from the kept value, now allowed
+        changed = True
+    if changed or key not in st.session_state:
+        # the widget takes its value from its key: a value set this way also reaches the browser's widget
+        # (popping the key would leave the browser showing, and later sending back, the old value)
+        st.session_state[key] = st.session_state[saved]
     args = (options,) if options is not None else ((low, high) if low is not None else ())
-    if options is not None:
-        kwargs["index"] = list(options).index(st.session_state[saved])
-    else:
-        kwargs["value"] = st.session_state[saved]
     value = widget(label, *args, key=key, **kwargs)
     st.session_state[saved] = value
     if value == default:
@@ -81,10 +89,19 @@ def shared_control(
     return value
 
 
-def model_spec_sidebar() -> ModelSpec | None:
-    """Render the model controls in the sidebar; the spec, or None after showing what to change."""
+def set_shared_control(key: str, value: Any, param: str | None = None) -> None:
+    """Give the shared control ``key`` a new value from code, in a callback (e.g. a button's): kept, shown by its
+    widget (in the browser too), and written to the URL."""
+    st.session_state[f"{key}.saved"] = st.session_state[key] = value
+    st.query_params[param or key] = str(value)
+
+
+def model_spec_sidebar(header: bool = True) -> ModelSpec | None:
+    """Render the model controls in the sidebar (under a "Model" header unless the page drew one); the spec,
+    or None after showing what to change."""
     bar = st.sidebar
-    bar.header("Model")
+    if header:
+        bar.header("Model")
     cell = shared_control(bar.selectbox, "Cell type", "cell", "LSTM", options=list(CELL_TYPES))
     input_size = shared_control(bar.number_input, "Input size", "input_size", 1, low=1, high=LIMITS["input_size"])
     hidden_size = shared_control(bar.slider, "Hidden size", "hidden_size", 16, low=1, high=256)
@@ -141,16 +158,6 @@ def input_spec_sidebar() -> tuple[InputSpec, int] | None:
     except ValueError as error:
         st.error(f"This input cannot be generated: {error}.")
         return None
-
-
-def sidebar_model_and_input() -> tuple[ModelSpec, InputSpec, int]:
-    """Render the shared model and input controls; (model spec, input spec, seed), or stop the page after
-    the errors that say what to change."""
-    model_spec = model_spec_sidebar()
-    inputs = input_spec_sidebar()
-    if model_spec is None or inputs is None:
-        st.stop()
-    return model_spec, *inputs
 
 
 def index_picker(

@@ -15,22 +15,24 @@ from rnnviz.ui.memory.gradients import Views, compute_views, flow_figure, forget
 from rnnviz.ui.memory.race import loss_figure, run_of, score_figure, trainers
 from rnnviz.ui.memory.sweep import current_sweep, sweep_figure
 from rnnviz.ui.memory.task import chosen_sequence, example_figure
-from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
+from rnnviz.ui.step.handoff import handoff_button
+from rnnviz.ui.step.sources import Handoff
 from rnnviz.ui.training.runs import overlay_figure
-
-STEP_PAGE = "app_pages/step_through.py"
-GOTO_STEP_KEY = "memory.goto_step"
+from rnnviz.ui.training.session import RunSession
 
 
-def _hand_over(race: LiveRace, cell: str) -> None:
-    race.pause()
-    trainer = trainers(race)[cell]
-    index = min(chosen_sequence(), trainer.held_out.x.shape[0] - 1)
-    x, _ = held_out_sequence(trainer, index)
-    label = f"trained on Memory & gradients ({cell}, T = {trainer.settings.length}, {trainer.steps_done} steps)"
-    what = f"held-out sequence {index} of its task (T = {trainer.settings.length})"
-    st.session_state[HANDOFF_KEY] = Handoff(label, trainer.checkpoint_bytes(), what, x.double().numpy(), None, "")
-    st.session_state[GOTO_STEP_KEY] = True
+def memory_handoff(cell: str):
+    """A maker of the hand-off of the race's ``cell`` run, reading the held-out sequence of the gradient views."""
+
+    def make(race: LiveRace) -> Handoff:
+        trainer = trainers(race)[cell]
+        index = min(chosen_sequence(), trainer.held_out.x.shape[0] - 1)
+        x, _ = held_out_sequence(trainer, index)
+        label = f"trained on Memory & gradients ({cell}, T = {trainer.settings.length}, {trainer.steps_done} steps)"
+        what = f"held-out sequence {index} of its task (T = {trainer.settings.length})"
+        return Handoff(label, trainer.checkpoint_bytes(), what, x.double().numpy(), None, "")
+
+    return make
 
 
 def views_now(race: LiveRace) -> Views:
@@ -62,7 +64,7 @@ def figure_makers(race: LiveRace, runs: list[RunRecord], trainer: MemoryTrainer)
     return makers
 
 
-def export_and_handoff(race: LiveRace, runs: list[RunRecord]) -> None:
+def export_and_handoff(session: RunSession, race: LiveRace, runs: list[RunRecord]) -> None:
     """A run of the race: open it in Step through, download its files and any figure of the page."""
     cells = list(trainers(race))
     columns = st.columns([1.5, 2, 3], vertical_alignment="bottom")
@@ -73,17 +75,14 @@ def export_and_handoff(race: LiveRace, runs: list[RunRecord]) -> None:
         key="memory.export.cell",
         format_func=lambda c: f"{run_of(race, c).name}: {c}",
     )
-    columns[1].button(
-        "Open in Step through",
+    handoff_button(
+        session,
+        memory_handoff(cell),
         key="memory.handoff",
-        icon=":material/step:",
-        on_click=_hand_over,
-        args=(race, cell),
+        container=columns[1],
         help="Shows this model, as it is now, on the Step-through page, reading the held-out sequence of the "
         "gradient views: every gate, state and equation at every step.",
     )
-    if st.session_state.pop(GOTO_STEP_KEY, False):
-        st.switch_page(STEP_PAGE)
     export_section("memory", lambda: _contents(race, runs, cell))
 
 

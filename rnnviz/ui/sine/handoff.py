@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
-from rnnviz.sine.data import training_stretch
+from rnnviz.sine.data import TASK_INPUT_WINDOWS, sine_task_input
 from rnnviz.training.live import LiveRun
-from rnnviz.ui.step.sources import HANDOFF_KEY, Handoff
-from rnnviz.ui.training.session import RunSession
-
-STEP_PAGE = "app_pages/step_through.py"
-GOTO_STEP_KEY = "train.goto_step"
-
-
-#: The task's input on Step through: this many training windows, read in one go (the state is carried
-#: between windows in training); a run that resets the state between windows gets one window.
-HANDOFF_WINDOWS = 4
+from rnnviz.ui.step.sources import Handoff
 
 
 def handoff_label(live: LiveRun) -> str:
@@ -23,45 +12,8 @@ def handoff_label(live: LiveRun) -> str:
 
 
 def sine_handoff(live: LiveRun) -> Handoff:
-    """The run's model as it is now, with the task's input: its first training windows, clean, and cos(x)."""
+    """The run's model as it is now, with the task's input: its first training windows, clean, and cos(x); a run
+    that resets the state between windows gets one window."""
     s = live.settings
-    windows = HANDOFF_WINDOWS if s.carries_state else 1
-    stretch = training_stretch(windows, s.points)
-    what = "π, the first training window" if windows == 1 else f"{windows}π, the first {windows} training windows"
-    return Handoff(
-        label=handoff_label(live),
-        checkpoint=live.trainer.checkpoint_bytes(),
-        input_label=f"the task's input: sin(x), x from 0 to {what} ({stretch.length} points)",
-        values=stretch.x[0].double().numpy(),  # (T, 1)
-        target=stretch.target[0].double().numpy(),  # (T, 1)
-        target_name="cos(x)",
-    )
-
-
-def _hand_over(session: RunSession) -> None:
-    live = session.current()
-    if live is None:
-        return
-    live.pause()
-    st.session_state[HANDOFF_KEY] = sine_handoff(live)
-    st.session_state[GOTO_STEP_KEY] = True
-
-
-def handoff_button(session: RunSession) -> None:
-    """Show the session's current model on the Step-through page (same session): its checkpoint goes along.
-
-    The click is handled in a callback (a callback cannot switch pages, so it leaves a note that the page body
-    acts on): a plain ``if st.button(...)`` would miss clicks on a rerun that happens first. The callback gets
-    the session, not the run: a widget's arguments stay in the session state, and an idle session must be able
-    to give its run back.
-    """
-    st.button(
-        "Open in Step through",
-        key="train.handoff",
-        icon=":material/step:",
-        on_click=_hand_over,
-        args=(session,),
-        help="Shows this model, as it is now, on the Step-through page: every gate, state and equation.",
-    )
-    if st.session_state.pop(GOTO_STEP_KEY, False):
-        st.switch_page(STEP_PAGE)
+    task = sine_task_input(s.points, TASK_INPUT_WINDOWS if s.carries_state else 1)
+    return Handoff(handoff_label(live), live.trainer.checkpoint_bytes(), task.label, task.values, task.target, "cos(x)")

@@ -13,7 +13,9 @@ from rnnviz.core.spec import ModelSpec
 from rnnviz.experiment.csv_input import parse_csv
 from rnnviz.experiment.parsing import InputError, parse_typed_values
 from rnnviz.experiment.run import INITIAL_STATE_MODES, Experiment, InitialState
-from rnnviz.experiment.signals import InputSpec
+from rnnviz.sine.data import sine_task_input
+from rnnviz.ui.common.model_choice import ModelChoice, model_label
+from rnnviz.ui.step.char_text import reference_char_source, sample_experiment
 
 #: A training page puts a ``Handoff`` here to show its model on the step-through page.
 HANDOFF_KEY = "step.handoff"
@@ -28,8 +30,9 @@ class Handoff:
     checkpoint: bytes
     input_label: str  # the input choice, e.g. "the task's input: sin(x), x from 0 to 4π (37 points)"
     values: np.ndarray  # (T, features): the input
-    target: np.ndarray  # (T, outputs): what the model is trained to output there
+    target: np.ndarray | None  # (T, outputs): what the model is trained to output there (None: no target)
     target_name: str  # e.g. "cos(x)"
+    text: str = ""  # a character model's input, as the text it reads
 
     def target_for(self, experiment: Experiment) -> np.ndarray | None:
         """The target when ``experiment`` reads this task input, else None."""
@@ -45,9 +48,9 @@ def current_handoff() -> Handoff | None:
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # also .streamlit/config.toml's server.maxUploadSize (MB)
 
 
-def _input_source(experiment: Experiment) -> Experiment:
-    handoff = current_handoff()
-    sources = INPUT_SOURCES + ((handoff.input_label,) if handoff else ())
+def _input_source(experiment: Experiment, handoff: Handoff | None, generated: bool = True) -> Experiment:
+    """The input: the sidebar's signal (unless ``generated`` is False), typed values, a CSV, or the hand-off's."""
+    sources = INPUT_SOURCES[0 if generated else 1 :] + ((handoff.input_label,) if handoff else ())
     source = st.radio(
         "Input sequence", sources, key="step.input_source", horizontal=True, index=len(sources) - 1 if handoff else 0
     )
@@ -64,14 +67,15 @@ def _input_source(experiment: Experiment) -> Experiment:
         upload = st.file_uploader(
             "CSV: one column per feature, one line per time step", type=["csv", "txt"], key="step.csv"
         )
-        if upload is None:  # nothing to complain about yet: say what to do, show the generated input meanwhile
-            st.info("Upload a CSV file; until then the generated input is shown.", icon=":material/upload_file:")
-            return experiment
+        if upload is None:  # nothing to complain about yet: say what to do, show another input meanwhile
+            fallback = "the generated input" if generated or handoff is None else handoff.input_label
+            st.info(f"Upload a CSV file; until then {fallback} is shown.", icon=":material/upload_file:")
+            return experiment if generated or handoff is None else experiment.with_sequence(handoff.values)
         return experiment.with_sequence(parse_csv(upload.getvalue(), MAX_UPLOAD_BYTES).values)
     return experiment
 
 
-def _packing(experiment: Experiment) -> Experiment:
+def _packing(experiment: Experiment, handoff: Handoff | None) -> Experiment:
     """Optionally pack the batch (``pack_padded_sequence(..., enforce_sorted=False)``): each sequence stops at
     its own length, in any order."""
     if not st.toggle("Pack the batch: each sequence stops at its own length", key="step.packed"):
@@ -108,8 +112,7 @@ def _initial_state(spec: ModelSpec) -> InitialState:
     return InitialState()
 
 
-def _model_source(experiment: Experiment) -> Experiment:
-    handoff = current_handoff()
+def _model_source(experiment: Experiment, handoff: Handoff | None) -> Experiment:
     sources = ["built from the sidebar", "uploaded state_dict"] + ([handoff.label] if handoff else [])
     source = st.radio(
         "Model", sources, key="step.model_source", horizontal=True, index=len(sources) - 1 if handoff else 0
@@ -138,18 +141,53 @@ def _model_source(experiment: Experiment) -> Experiment:
     )
 
 
-def experiment_controls(model_spec: ModelSpec, input_spec: InputSpec, seed: int) -> tuple[Experiment, list[str]]:
-    """The experiment the controls describe, and what is wrong with them (each problem says what to change).
+def reference_handoff(choice: ModelChoice) -> Handoff:
+    """A trained sine reference model as a hand-off: its checkpoint with its task's own input and target."""
+    reference = choice.reference
+    task = sine_task_input(reference.model.settings.points)
+    return Handoff(
+        model_label(reference.model.name), reference.checkpoint, task.label, task.values, task.target, "cos(x)"
+    )
+
+
+def overview_experiment(choice: ModelChoice) -> Experiment:
+    """What the Overview shows: a reference model on its task's input (sine) or its sample text (characters);
+    your own model on the sidebar's input."""
+    experiment = Experiment(choice.model_spec, choice.input_spec, choice.seed)
+    if choice.task == "charlm":
+        return sample_experiment(reference_char_source(choice.reference.model.name, choice.reference), experiment)
+    if choice.task == "sine":
+        handoff = reference_handoff(choice)
+        return replace(experiment, checkpoint=handoff.checkpoint).with_sequence(handoff.values)
+    return experiment
+
+
+def experiment_controls(choice: ModelChoice) -> tuple[Experiment, list[str], Handoff | None]:
+    """The experiment the controls describe, what is wrong with them (each problem says what to change), and
+    the hand-off whose task input it may read (a trained sine model's, or a training page's).
 
     A section with a problem leaves its part of the experiment as it was, so the other sections still show.
     """
-    experiment = Experiment(model_spec, input_spec, seed)
+    experiment = Experiment(choice.model_spec, choice.input_spec, choice.seed)
+    if choice.task == "sine":
+        handoff = reference_handoff(choice)
+        experiment = replace(experiment, checkpoint=handoff.checkpoint)
+        sections = (lambda e, h: _input_source(e, h, generated=False), _packing)
+    elif choice.task == "charlm":  # the input is the text typed on the page
+        handoff, sections = None, ()
+        experiment = replace(experiment, checkpoint=choice.reference.checkpoint)
+    else:
+        handoff = current_handoff()
+        sections = (_model_source, _input_source, _packing)
     problems: list[str] = []
-    with st.expander("Input sequence, initial state and your own model", icon=":material/tune:"):
-        for section in (_model_source, _input_source, _packing):
+    label = {"sine": "Input sequence and initial state", "charlm": "Initial state"}.get(
+        choice.task, "Input sequence, initial state and your own model"
+    )
+    with st.expander(label, icon=":material/tune:"):
+        for section in sections:
             try:
-                experiment = section(experiment)
+                experiment = section(experiment, handoff)
             except ValueError as error:  # InputError, CheckpointError
                 problems.append(str(error))
-        experiment = replace(experiment, initial=_initial_state(model_spec))
-    return experiment, problems
+        experiment = replace(experiment, initial=_initial_state(choice.model_spec))
+    return experiment, problems, handoff

@@ -48,8 +48,11 @@ def cell_loop_caption(check: CellLoopCheck | None) -> None:
     )
 
 
-def trace_or_last_valid(experiment: Experiment, problems: list[str], key: str) -> tuple[Experiment, Trace] | None:
-    """Trace ``experiment``, or show each problem as an error and fall back to the last valid run of this page.
+def trace_or_last_valid(
+    experiment: Experiment, problems: list[str], key: str, fallback: Experiment | None = None
+) -> tuple[Experiment, Trace] | None:
+    """Trace ``experiment``, or show each problem as an error and fall back to the last valid run of this page
+    (or to ``fallback`` when there is none yet, e.g. a model's sample input).
 
     The last valid experiment is kept in ``st.session_state[key]``, so bad input never blanks the page.
     """
@@ -64,6 +67,9 @@ def trace_or_last_valid(experiment: Experiment, problems: list[str], key: str) -
     for problem in problems:
         st.error(problem[:1].upper() + problem[1:], icon=":material/error:")
     last = st.session_state.get(key)
+    if last is None and fallback is not None:
+        st.info("Showing the model's sample input until this is fixed.", icon=":material/history:")
+        return fallback, cached_traced_run(fallback)
     if last is None:
         return None
     st.info("Showing the last valid run until this is fixed.", icon=":material/history:")

@@ -24,6 +24,7 @@ class Slice:
     direction: int
     batch: int
     unit: int
+    step_labels: tuple[str, ...] | None = None  # what was read at each step (a character model's text)
 
     @property
     def where(self) -> str:
@@ -45,6 +46,7 @@ class Slice:
             title=f"{name}_t — {self.where}",
             current_step=current_step,
             length=self.length,
+            step_labels=self.step_labels,
         )
 
 
@@ -65,12 +67,16 @@ def quantity_charts(view: Slice, current_step: int | None = None) -> None:
     lines = st.columns(2)
     inputs = {f"x[{j}]": x[:, j] for j in range(x.shape[1])}
     title = f"input of {view.where}"
+    labels = view.step_labels
     lines[0].plotly_chart(
-        sequence_lines(inputs, title=title, y_title="x_t", current_step=current_step), key="step.lines.x"
+        sequence_lines(inputs, title=title, y_title="x_t", current_step=current_step, step_labels=labels),
+        key="step.lines.x",
     )
     hidden = {f"h[{j}]": out[:, j] for j in range(out.shape[1])}
     lines[1].plotly_chart(
-        sequence_lines(hidden, title=f"h_t — {view.where}", y_title="h_t", current_step=current_step),
+        sequence_lines(
+            hidden, title=f"h_t — {view.where}", y_title="h_t", current_step=current_step, step_labels=labels
+        ),
         key="step.lines.h",
     )
 

@@ -3,7 +3,9 @@
 // data (rnnviz.figures.step_view.step_view_data, plus the page's additions):
 //   steps, unit, kind, reverse, all_units, bars_stride, note, notes, svg, cards[], luts, equations[],
 //   t (the step to show first), markers (element keys of the plotly charts that get a current-step marker),
-//   speeds (steps per second offered for Play), speed (the default), version (changes with the data).
+//   speeds (steps per second offered for Play), speed (the default), version (changes with the data);
+//   for a character model also labels (the character read at each step, shown as x_t) and step_notes (what
+//   x_t selects at each step, e.g. a column of W_ih).
 // Scrubbing, Back/Next, the arrow keys and Play change only this component and the markers; the step goes
 // back to Python (setStateValue("t")) when playing pauses, and 0.7 s after the last change otherwise.
 
@@ -72,7 +74,7 @@ function drawDiagram(diagram, data, t) {
       const index = card.colours[t];
       const fill = index === 65535 ? luts.missing : lut.fill[index];
       card.box.setAttribute("fill", fill);
-      const text = card.text[t];
+      const text = card.name === "x" && data.labels ? `'${data.labels[t]}'` : card.text[t];
       card.value.textContent = text;
       card.value.setAttribute("fill", index !== 65535 && lut.ink[index] === "1" ? "#FFFFFF" : "#000000");
       const size = text.length <= 7 ? card.fontSize : text.length <= 9 ? "12" : "10.5";
@@ -117,7 +119,7 @@ export default function stepViewer({ parentElement, data, setStateValue }) {
     Object.assign(view, {
       slider: $(".t-slider"), label: $(".t-label"), play: $(".play"), speed: $(".speed"),
       back: $(".back"), next: $(".next"), diagramBox: $(".diagram"), equationBox: $(".equations"),
-      notes: $(".notes"),
+      notes: $(".notes"), stepNote: $(".step-note"),
     });
     view.sync = () => {
       clearTimeout(view.syncTimer);
@@ -130,7 +132,9 @@ export default function stepViewer({ parentElement, data, setStateValue }) {
       const last = view.data.steps - 1;
       view.t = Math.min(Math.max(t, 0), last);
       view.slider.value = String(view.t);
-      view.label.textContent = `t = ${view.t} of ${last}`;
+      const read = view.data.labels ? ` \u00B7 reads '${view.data.labels[view.t]}'` : "";
+      view.label.textContent = `t = ${view.t} of ${last}${read}`;
+      view.stepNote.textContent = view.data.step_notes ? view.data.step_notes[view.t] : "";
       drawDiagram(view.diagram, view.data, view.t);
       view.lines.forEach((line) => line.slots.forEach((slot, j) => { slot.textContent = shown(line.values[j][view.t]); }));
       placeMarkers(view.data.markers, view.t);

@@ -60,11 +60,26 @@ def _cached_view_data(
     return data
 
 
-def step_viewer(data: dict, *, t: int, markers: list[str], key: str = "step.viewer") -> int:
+def step_viewer(
+    data: dict,
+    *,
+    t: int,
+    markers: list[str],
+    labels: list[str] | None = None,
+    step_notes: list[str] | None = None,
+    key: str = "step.viewer",
+) -> int:
     """Mount the viewer on ``data`` showing step ``t`` first; ``markers`` are the element keys of the charts
-    that get a current-step marker. Returns the step on screen as last reported by the browser."""
+    that get a current-step marker; ``labels`` (what was read at each step: a character) and ``step_notes``
+    (one sentence per step) for a character model. Returns the step on screen as last reported by the browser."""
+    note = data["note"]
+    if labels is not None:  # a character model: its x_t is the one-hot of the character read, not "feature 0"
+        note = re.sub(r"x_t shows feature 0 of (\d+)", r"x_t is the character read (one-hot over \1)", note)
     payload = {
         **data,
+        "note": note,
+        "labels": labels,
+        "step_notes": step_notes,
         "t": min(t, data["steps"] - 1),  # a packed batch item's view may be shorter than the trace
         "markers": [element_class(k) for k in markers],
         "speeds": list(SPEEDS),
