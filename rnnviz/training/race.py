@@ -18,6 +18,7 @@ tick, records, ...), so a page runs a race like a single run.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -44,6 +45,8 @@ class LiveRace:
         own = TrainingGate(len(trainers))
         self.runs = tuple(LiveRun(trainer, first_number + index, own) for index, trainer in enumerate(trainers))
         self._stats = RefreshStats()
+        # a pause (a button, in another script run) waits for a tick in progress: the runs stop in lockstep
+        self._ticking = threading.Lock()
         self._last_tick: float | None = None
         #: Where a page keeps what it drew of this race between refreshes.
         self.page_cache: dict[str, Any] = {}
@@ -83,11 +86,13 @@ class LiveRace:
         return self._ahead if self.running else 0
 
     def pause(self) -> None:
-        self._ahead = 0
-        self.gate.leave(self)
-        for run in self.runs:
-            run.pause()
-        self._restart_clock()
+        """Stop every run after the tick in progress, if any (a tick is ~FAST_TICK_SECONDS): in lockstep."""
+        with self._ticking:
+            self._ahead = 0
+            self.gate.leave(self)
+            for run in self.runs:
+                run.pause()
+            self._restart_clock()
 
     def resume(self) -> None:
         for run in self.runs:
@@ -106,6 +111,10 @@ class LiveRace:
 
     def tick(self, pace: Pace, now: float | None = None) -> TickReport:
         """Train every running run one bounded chunk, in lockstep (see the module docstring)."""
+        with self._ticking:
+            return self._tick(pace, now)
+
+    def _tick(self, pace: Pace, now: float | None) -> TickReport:
         now = time.perf_counter() if now is None else now
         running = [run for run in self.runs if run.running]
         if not running:

@@ -11,7 +11,7 @@ import pytest
 
 from rnnviz.experiment import traced_run
 from rnnviz.experiment.export import trace_csv
-from tests.app.helpers import array, errors, figures, open_page
+from tests.app.helpers import array, errors, figures, open_export, open_page
 
 PAGE = "app_pages/step_through.py"
 
@@ -105,6 +105,7 @@ def test_what_if_on_a_packed_batch(packed):
 
 
 def test_exports_of_a_packed_batch(packed):
+    open_export(packed, "step")
     packed.selectbox(key="step.export.figure").set_value("packed_batch").run()
     assert not packed.exception and not errors(packed)
     experiment = packed.session_state["step.last_valid"]

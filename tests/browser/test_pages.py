@@ -40,6 +40,7 @@ PAGES = [
     PageSpec("Shapes & layouts", "/shapes", "Shapes & layouts"),
     PageSpec("Train: sin → cos", "/train_sine", "Train: sin → cos"),
     PageSpec("Language model", "/char_lm", "Language model"),
+    PageSpec("Memory & gradients", "/memory", "Memory & gradients"),
 ]
 OVERVIEW = PAGES[0]
 

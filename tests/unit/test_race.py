@@ -3,6 +3,9 @@ very run it would be alone (no copy of the loop: every step is its own trainer's
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from rnnviz.memory.settings import MemorySettings
@@ -95,3 +98,18 @@ def test_a_capped_race_trains_each_run_at_the_cap():
     fits = live._fitting_steps(list(live.runs))  # what fits a tick at the measured speeds (a busy machine: fewer)
     live.tick(Pace(20.0), now=0.1)  # 0.1 s later: 2 more each, the same for every run
     assert steps(live) == [5 + min(2, fits)] * 3
+
+
+def test_a_pause_from_another_thread_stops_the_runs_in_lockstep():
+    """A Pause button runs in another script run while the live fragment may be in the middle of a tick: the
+    runs stop together, after that tick, never one ahead of the others."""
+    live = race(steps=10_000)
+    live.resume()
+    live.tick(Pace(None))  # measured speeds: the next uncapped tick takes ~FAST_TICK_SECONDS
+    ticking = threading.Thread(target=live.tick, args=(Pace(None),))
+    ticking.start()
+    time.sleep(0.05)  # most likely mid-tick; either way the runs must end equal
+    live.pause()
+    ticking.join()
+    assert not live.running
+    assert len({run.trainer.steps_done for run in live.runs}) == 1

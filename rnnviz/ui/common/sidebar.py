@@ -75,11 +75,17 @@ def shared_control(
     if not allowed:
         st.session_state[saved] = default if options is not None else min(max(kept, low), high)
         changed = True
-    if changed or key not in st.session_state:
-        # the widget takes its value from its key: a value set this way also reaches the browser's widget
-        # (popping the key would leave the browser showing, and later sending back, the old value)
+    if changed:
+        # a value set through the widget's key reaches the browser's widget too (popping the key would leave the
+        # browser showing, and later sending back, the old value)
         st.session_state[key] = st.session_state[saved]
     args = (options,) if options is not None else ((low, high) if low is not None else ())
+    # ... and the kept value is also the widget's default, for a widget new on this page (its state is not kept
+    # across pages)
+    if options is not None:
+        kwargs["index"] = list(options).index(st.session_state[saved])
+    else:
+        kwargs["value"] = st.session_state[saved]
     value = widget(label, *args, key=key, **kwargs)
     st.session_state[saved] = value
     if value == default:
