@@ -2,7 +2,9 @@
 
 Target: the views of one state of the race (||dL/dh_t|| for RNN, LSTM and GRU with their finite-difference checks,
 the LSTM's connectivity map and its forget-gate view with f clamped to 1: what the page computes when the models or
-the sequence change) take <= 300 ms at T = 200 and hidden size 128.
+the sequence change) take <= 300 ms at T = 200 and hidden size 128. The page draws each view as soon as it is
+computed, in this order (flows, map, forget-gate path), so the figures printed are each view's own time, when
+each is on the screen (the sum up to it), and the sum of all.
 
 Models: the page's ``MemoryModel``s (seeded as the race builds them; ``--train N`` trains each N steps first so the
 gradients have a trained model's shape). Sequence: held-out sequence 0 of that T. Medians of ``--runs`` runs, each
@@ -78,9 +80,18 @@ def main() -> None:
     for part in runs[0][0]:
         wall, cpu = (statistics.median(r[0][part][i] for r in runs) for i in (0, 1))
         print(f"  {part:16} {wall:9.1f} {cpu:9.1f}")
+    views = {"flows (3 cells)": [p for p in runs[0][0] if p.startswith("flow")], "map LSTM": ["map LSTM"]}
+    views["forget + f = 1"] = ["forget + f = 1"]
+    print(f"  {'view':16} {'wall ms':>9} {'CPU ms':>9} {'on screen after':>16}")
+    drawn = [0.0, 0.0]
+    for view, parts in views.items():
+        wall, cpu = (statistics.median(sum(r[0][p][i] for p in parts) for r in runs) for i in (0, 1))
+        drawn = [drawn[0] + wall, drawn[1] + cpu]
+        verdict = "met" if wall <= TARGET_MS else "NOT met"
+        print(f"  {view:16} {wall:9.1f} {cpu:9.1f} {drawn[0]:12.1f} ms   (this view <= {TARGET_MS} ms: {verdict})")
     wall, cpu = (statistics.median(sum(t[i] for t in r[0].values()) for r in runs) for i in (0, 1))
     verdict = "met" if wall <= TARGET_MS else "NOT met"
-    print(f"  {'all views':16} {wall:9.1f} {cpu:9.1f}   (target: wall <= {TARGET_MS} ms: {verdict})")
+    print(f"  {'all views':16} {wall:9.1f} {cpu:9.1f}   (all views <= {TARGET_MS} ms: {verdict})")
     checks = runs[0][1]
     worst = max(checks, key=lambda c: c.relative_error)
     print(

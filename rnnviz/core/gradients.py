@@ -90,12 +90,12 @@ def rerun(module: nn.Module, x: Tensor, *, cell_path_only: bool = False) -> Reru
     h = x.new_zeros(1, module.hidden_size)
     c = h if kind == "LSTM" else None
     hs, cs = [], []
-    for t in range(x.shape[0]):
+    for x_t in x.split(1):  # (1, I) each; one graph node hands every step its input's gradient
         if kind == "LSTM":
-            h, c = cell(x[t : t + 1], (h.detach() if cell_path_only else h, c), *parameters)
+            h, c = cell(x_t, (h.detach() if cell_path_only else h, c), *parameters)
             cs.append(c)
         else:
-            h = cell(x[t : t + 1], h, *parameters)
+            h = cell(x_t, h, *parameters)
         hs.append(h)
     with torch.no_grad():
         reference = module(x.detach().unsqueeze(0 if module.batch_first else 1))[0].reshape(x.shape[0], -1)
@@ -139,28 +139,30 @@ def finite_differences(
     module: nn.Module, run: Rerun, gradients: StateGradients, loss_of_last: Readout, steps: Sequence[int], eps: float
 ) -> list[FiniteDifference]:
     """Check dL/dh_t at ``steps`` against central differences of the module's forward (L = ``loss_of_last``
-    of the last hidden state). The state at t + 1 .. T-1 comes from ``module`` itself, fed (h_t +- eps v, c_t)."""
-    checks = []
+    of the last hidden state). The state at t + 1 .. T-1 comes from ``module`` itself, fed (h_t +- eps v, c_t):
+    one call for every step checked, the sequences x_{t+1..T-1} packed, each from its own perturbed state."""
+    probes = [t for t in steps if float(np.linalg.norm(gradients.h[t])) > 0.0]
+    if not probes:
+        return []
+    directions = torch.from_numpy(gradients.h[probes])  # (P, H)
+    norms = directions.norm(dim=1)
     with torch.no_grad():
-        for t in steps:
-            g = torch.from_numpy(gradients.h[t])
-            norm = float(g.norm())
-            if norm == 0.0:
-                continue
-            h = run.h[t].detach() + torch.stack([g, -g]) * (eps / norm)  # (2, H)
-            rest = run.x.detach()[t + 1 :]
-            if rest.shape[0] == 0:
-                last = h
-            else:
-                state = h.unsqueeze(0) if run.c is None else (h.unsqueeze(0), run.c[t].detach().expand(2, -1)[None])
-                batch_axis = 0 if module.batch_first else 1
-                out = module(
-                    rest.unsqueeze(batch_axis).expand(*(2 if a == batch_axis else -1 for a in range(3))), state
-                )[0]
-                last = out.select(1 - batch_axis, -1)  # (2, H): the last step
-            losses = loss_of_last(last).reshape(2)
-            central = float(losses[0] - losses[1]) / (2 * eps)
-            checks.append(FiniteDifference(t, norm, central, abs(central - norm) / norm))
+        offsets = directions * (eps / norms[:, None])
+        states = torch.cat([run.h[t].detach() for t in probes])  # (P, H)
+        last = torch.stack([states + offsets, states - offsets], dim=1).reshape(-1, states.shape[1])  # (2P, H)
+        starts = np.repeat(probes, 2) + 1  # row 2p: probe p + eps v, row 2p + 1: - eps v; each goes on from t + 1
+        moving = np.flatnonzero(starts < len(run.h)).tolist()  # a probe at the last step is its own last state
+        if moving:
+            rest = nn.utils.rnn.pack_sequence([run.x.detach()[starts[row] :] for row in moving], enforce_sorted=False)
+            h0 = last[moving].unsqueeze(0)  # (1, M, H)
+            c0 = None if run.c is None else torch.cat([run.c[starts[row] - 1].detach() for row in moving])[None]
+            _, h_n = module(rest, h0 if c0 is None else (h0, c0))
+            last[moving] = (h_n if c0 is None else h_n[0])[0]  # each sequence's state after its own last step
+        losses = loss_of_last(last).reshape(-1, 2).tolist()  # (P, 2)
+    checks = []
+    for (plus, minus), t, norm in zip(losses, probes, norms.tolist(), strict=True):
+        central = (plus - minus) / (2 * eps)
+        checks.append(FiniteDifference(t, norm, central, abs(central - norm) / norm))
     return checks
 
 
@@ -176,21 +178,23 @@ def connectivity(module: nn.Module, x: Tensor, readout: Readout, rows: Sequence[
         raise ValueError(f"output steps must lie in 0..{x.shape[0] - 1}, got {rows[:1] + rows[-1:]}")
     cell, parameters = _CELLS[kind], _parameters(module)
     copies = len(rows)
-    xs = x.detach().unsqueeze(0).expand(copies, -1, -1).clone().requires_grad_(True)  # (R, T, I)
+    # one leaf per step (R, I), so that no step's backward writes into a tensor of the whole sequence
+    xs = [x_t.expand(copies, -1).clone().requires_grad_(True) for x_t in x.detach()[: rows[-1] + 1]]
     h = x.new_zeros(copies, module.hidden_size)
     c = h if kind == "LSTM" else None
     answers, first = [], 0  # copies before ``first`` have answered and are dropped
-    for t in range(rows[-1] + 1):
-        active = copies - first
+    for t, x_t in enumerate(xs):
         if kind == "LSTM":
-            h, c = cell(xs[first:, t], (h[-active:], c[-active:]), *parameters)
+            h, c = cell(x_t[first:], (h, c), *parameters)
         else:
-            h = cell(xs[first:, t], h[-active:], *parameters)
+            h = cell(x_t[first:], h, *parameters)
         if rows[first] == t:
             answers.append(readout(h[:1]).sum())
             first += 1
-    (grad,) = torch.autograd.grad(torch.stack(answers).sum(), xs)
-    return grad.norm(dim=-1).numpy()  # (R, T)
+            h, c = h[1:], None if c is None else c[1:]
+    grads = torch.autograd.grad(torch.stack(answers).sum(), xs)  # T tensors (R, I); rows past their step are 0
+    values = torch.stack(grads, dim=1).norm(dim=-1)  # (R, rows[-1] + 1)
+    return torch.nn.functional.pad(values, (0, x.shape[0] - values.shape[1])).numpy()  # (R, T)
 
 
 def forget_path(f: np.ndarray) -> np.ndarray:

@@ -40,9 +40,10 @@ FD_TOLERANCE = 1e-6
 #: RESOLVABLE times the largest one (below that, central differences in float64 cannot resolve it).
 FD_PROBES = 4
 RESOLVABLE = 1e-3
-#: The connectivity map has at most this many output rows (every k-th step, always the last), and its graph at
-#: most about MAP_FLOATS numbers (fewer rows for long sequences and wide models).
-MAX_MAP_ROWS = 100
+#: The connectivity map has at most this many output rows (every k-th step, always the last: every step up to
+#: T = 50, every 4th at T = 200), and its graph at most about MAP_FLOATS numbers (fewer rows for long sequences
+#: and wide models). Its cost grows with the rows times the sequence.
+MAX_MAP_ROWS = 50
 MAP_FLOATS = 30_000_000
 
 

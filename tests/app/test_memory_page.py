@@ -14,9 +14,10 @@ import pytest
 import torch
 
 from rnnviz.memory.crossover import crossover_sentence
+from rnnviz.memory.gradients import connectivity_map, gradient_flow
 from rnnviz.memory.settings import MemorySettings
 from rnnviz.memory.sweep import summary
-from rnnviz.memory.trainer import MemoryTrainer
+from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
 from rnnviz.ui.step.sources import HANDOFF_KEY
 from tests.app.helpers import array, errors, figures, image_exports, module_line, open_export, open_page
 
@@ -293,7 +294,13 @@ def test_the_views_follow_the_trained_models_and_update_on_request(page):
     shown = live.page_cache["gradients"]
     assert shown.state[0] != tuple((run.number, run.trainer.steps_done) for run in live.runs)  # kept while training
     page.button(key="memory.grad.update").click().run()
-    assert live.page_cache["gradients"].state[0][0][1] > 0
+    shown = live.page_cache["gradients"]
+    assert shown.state[0][0][1] > 0
+    # every view reads the copies taken at that state, though the race trains on
+    x, target = held_out_sequence(live.runs[1].trainer, shown.state[1])
+    assert shown.flows["LSTM"].prediction == gradient_flow(shown.models["LSTM"], x, target).prediction
+    (drawn_map,) = live.page_cache["gradient_maps"].values()
+    assert np.array_equal(drawn_map.values, connectivity_map(shown.models[drawn_map.cell], x).values)
     page.button(key="memory.pause").click().run()
     state = tuple((run.number, run.trainer.steps_done) for run in live.runs)
     assert live.page_cache["gradients"].state[0] == state  # paused: the views show the models as they are

@@ -174,8 +174,11 @@ def test_an_open_forget_gate_is_exactly_one_and_matches_the_interventions_clamp(
     assert OPEN_FORGET_BIAS == 1e4 and torch.sigmoid(torch.tensor(OPEN_FORGET_BIAS)) == 1.0  # float32 too
 
 
-def test_the_page_check_agrees_with_autograd():
-    module, head = make("GRU", None, 4, 9)
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_the_page_check_agrees_with_autograd(cell, batch_first):
+    """Every step, the last included (no step left to run), in one packed call of the module."""
+    module, head = make(cell, None, 4, 9, batch_first)
     x = torch.randn(8, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     run = rerun(module, x)
     grads = state_gradients(run, (head(run.h[-1]) - 1.0).pow(2).sum())

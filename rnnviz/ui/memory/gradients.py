@@ -1,12 +1,16 @@
 """The page's gradient views, for the race's models as they are now and one held-out sequence: how much gradient
 reaches each step (every cell), what each output depends on (one cell), and an LSTM unit's forget-gate path with
-and without the gate clamped to 1. Computed once per model state and sequence, kept with the race, and shown in
-a fragment of their own (its controls rerun only it)."""
+and without the gate clamped to 1. Computed once per model state and sequence from copies of the models taken
+then, kept with the race, and shown in a fragment of their own (its controls rerun only it). Each view is drawn
+as soon as it is computed: the flows first, then the map, then the forget-gate path."""
 
 from __future__ import annotations
 
+import copy
 import time
-from typing import NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,6 +27,7 @@ from rnnviz.memory.gradients import (
     forget_view,
     gradient_flow,
 )
+from rnnviz.memory.model import MemoryModel
 from rnnviz.memory.trainer import held_out_sequence
 from rnnviz.training.race import LiveRace
 from rnnviz.ui.common.badges import verdict
@@ -38,14 +43,23 @@ MAP_HOW_TO_READ = (
 )
 
 
-class Views(NamedTuple):
-    """Every gradient view of one state of the race's models on one held-out sequence."""
+@dataclass(eq=False)
+class Views:
+    """Every gradient view of one state of the race's models on one held-out sequence. ``models`` are copies
+    taken at that state (training may go on): the map and the forget-gate path, computed when first drawn, read
+    them, so every view shows the same models."""
 
     state: tuple  # ((run number, steps done), ...), sequence index: what the views were computed from
+    models: dict[str, MemoryModel]
     flows: dict[str, Flow]
-    forget: ForgetView | None
     marks: tuple[int, int]
-    seconds: float
+    seconds: float  # to compute the flows
+    forget_of: Callable[[], ForgetView | None] = field(repr=False)
+
+    @cached_property
+    def forget(self) -> ForgetView | None:
+        """The LSTM's forget-gate view (None without an LSTM in the race), computed once when first asked for."""
+        return self.forget_of()
 
 
 def model_state(race: LiveRace, index: int) -> tuple:
@@ -53,19 +67,21 @@ def model_state(race: LiveRace, index: int) -> tuple:
 
 
 def compute_views(race: LiveRace, index: int) -> Views:
+    """The flows of every model now (the map and the forget-gate view follow when drawn, from the same copies)."""
     start = time.perf_counter()
     runs = trainers(race)
     x, target = held_out_sequence(next(iter(runs.values())), index)
-    flows = {}
+    models, flows = {}, {}
     for cell, trainer in runs.items():
         with trainer.lock:
-            flows[cell] = gradient_flow(trainer.model, x, target)
-    forget = None
-    if "LSTM" in runs:
-        with runs["LSTM"].lock:
-            forget = forget_view(runs["LSTM"].model, x, target, flows["LSTM"])
+            models[cell] = copy.deepcopy(trainer.model)
+        flows[cell] = gradient_flow(models[cell], x, target)
+
+    def forget_of() -> ForgetView | None:
+        return forget_view(models["LSTM"], x, target, flows["LSTM"]) if "LSTM" in models else None
+
     marks = tuple(int(m) for m in next(iter(runs.values())).held_out.marks[index])
-    return Views(model_state(race, index), flows, forget, marks, time.perf_counter() - start)
+    return Views(model_state(race, index), models, flows, marks, time.perf_counter() - start, forget_of)
 
 
 def badge(views: Views) -> None:
@@ -74,7 +90,7 @@ def badge(views: Views) -> None:
     checks = [c for flow in flows for c in flow.checks]
     worst = max((c.relative_error for c in checks), default=0.0)
     rerun = max(flow.rerun_error for flow in flows)
-    ok = all(flow.verified for flow in flows) and (views.forget is None or views.forget.trace_matches)
+    ok = all(flow.verified for flow in flows)
     verdict(ok, f"gradients {'verified' if ok else 'NOT verified'}: finite differences agree to {worst:.1e}")
     steps = "; ".join(
         f"{cell} at t = {', '.join(str(c.step) for c in flow.checks)}" for cell, flow in views.flows.items()
@@ -114,19 +130,18 @@ def map_figure(race: LiveRace, views: Views, cell: str) -> go.Figure:
     cache = race.page_cache.setdefault("gradient_maps", {})
     key = (views.state, cell)
     if key not in cache:
-        trainer = trainers(race)[cell]
-        x, _ = held_out_sequence(trainer, views.state[1])
-        with trainer.lock:
-            cache.clear()
-            cache[key] = connectivity_map(trainer.model, x)
+        x, _ = held_out_sequence(trainers(race)[cell], views.state[1])
+        cache.clear()
+        cache[key] = connectivity_map(views.models[cell], x)
     shown: ConnectivityMap = cache[key]
     return figures.connectivity_map(shown.values, shown.rows, cell=cell, marks=views.marks)
 
 
 def map_section(race: LiveRace, views: Views, cell: str) -> None:
     left, right = st.columns([2.2, 1])
-    left.plotly_chart(map_figure(race, views, cell), key="memory.grad.map")
     right.markdown(MAP_HOW_TO_READ)
+    with left, st.spinner(f"Computing {cell}'s connectivity map…"):
+        left.plotly_chart(map_figure(race, views, cell), key="memory.grad.map")
 
 
 def relative(gradient: np.ndarray) -> np.ndarray:
@@ -142,6 +157,11 @@ def forget_figure(forget: ForgetView, unit: int, marks: tuple[int, int]) -> go.F
 
 
 def forget_section(forget: ForgetView, marks: tuple[int, int]) -> None:
+    verdict(
+        forget.trace_matches,
+        f"forget gates {'traced' if forget.trace_matches else 'NOT verified'}: both traces match torch.nn.LSTM's "
+        "forward, as trained and with f clamped to 1",
+    )
     order = forget.persistent_units()
     unit = st.selectbox(
         "LSTM unit (ordered by how much of its cell path survives the whole sequence)",
@@ -200,8 +220,10 @@ def gradient_section(session: RunSession) -> None:
         st.plotly_chart(example_figure(runs[cell], shown.state[1], answer), key="memory.grad.sequence_figure")
         flow_section(shown)
         map_section(race, shown, cell)
-        if shown.forget is not None:
-            forget_section(shown.forget, shown.marks)
+        if "LSTM" in shown.models:
+            with st.spinner("Computing the LSTM's forget-gate path…"):
+                forget = shown.forget
+            forget_section(forget, shown.marks)
         else:
             st.caption("Add the LSTM to the race to see its forget-gate path.")
 
