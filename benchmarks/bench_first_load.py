@@ -20,7 +20,9 @@ The breakdown of each load, read from the browser (CDP) and the server's process
   process (``srv CPU``), of chromium's processes (``brw CPU``: renderer, GPU and network processes, and
   Playwright's driver), of the page's main thread busy in Streamlit's plotly chunk (``plotly``: loading plotly.js
   and drawing the charts, from a CDP sampling profile);
-- what went over the WebSocket: kilobytes in all, the number of plotly charts and their figure JSON.
+- what went over the WebSocket: kilobytes in all, the number of plotly charts and their figure JSON;
+- ``redraws``: how many times plotly.js drew a chart a second time because a margin had to grow to fit its
+  colour bar, legend or axis titles (``rnnviz.figures.style.MARGIN`` leaves room for them in advance).
 
 Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` sessions each.
 
@@ -90,6 +92,14 @@ _LOADED = """
 """
 
 
+#: How many times plotly.js drew the page's charts again because a margin had to grow to fit a colour bar, a
+#: legend or an axis title (its own count, ``_fullLayout._redrawFromAutoMarginCount``).
+_MARGIN_REDRAWS = """
+() => [...document.querySelectorAll(".js-plotly-plot")]
+  .reduce((sum, plot) => sum + (plot._fullLayout._redrawFromAutoMarginCount || 0), 0)
+"""
+
+
 @dataclass(frozen=True)
 class Load:
     """One first load: seconds since the navigation started, CPU seconds, and what the server sent."""
@@ -103,6 +113,7 @@ class Load:
     kilobytes: float  # every WebSocket message from the server
     charts: int
     chart_kilobytes: float  # the plotly charts' figure JSON
+    redraws: int  # of charts whose margins grew after a first draw
 
     @property
     def script(self) -> float:
@@ -189,6 +200,7 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         page.goto(url, wait_until="commit")
         page.wait_for_function(_LOADED, arg=title, polling="raf", timeout=LOAD_TIMEOUT_MS)
         painted = page.evaluate("window.__loadedAt") / 1000
+        redraws = page.evaluate(_MARGIN_REDRAWS)
         server_cpu = process_cpu_seconds(server_pid) - cpu_before[0]
         browser_cpu = browser_cpu_seconds(server_pid) - cpu_before[1]
         plotly_cpu = _plotly_seconds(cdp.send("Profiler.stop")["profile"])
@@ -214,6 +226,7 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         kilobytes=sum(size for _, size, _ in messages) / 1e3,
         charts=len(charts),
         chart_kilobytes=sum(len(spec) for spec in charts) / 1e3,
+        redraws=redraws,
     )
 
 
@@ -269,16 +282,19 @@ def report(results: dict[str, tuple[list[float], list[Load], list[Load]]], repea
         "\nWhere a load's time goes (medians of every load, cold and warm): seconds since the navigation started "
         "to the\nserver's first message (session), the script run as the browser sees it (script), the browser "
         "drawing after it\n(after); CPU seconds of the server process, of chromium's processes and of the page's "
-        "main thread in plotly.js;\nwhat the server sent: kB in all, plotly charts, kB of their figure JSON."
+        "main thread in plotly.js;\nwhat the server sent: kB in all, plotly charts, kB of their figure JSON; "
+        "how many times plotly.js drew a\nchart again to grow its margins."
     )
-    header = ("session", "script", "after", "painted", "srv CPU", "brw CPU", "plotly", "sent kB", "charts", "fig kB")
+    header = ("session", "script", "after", "painted", "srv CPU", "brw CPU", "plotly", "sent kB", "charts")
+    header += ("fig kB", "redraws")
     print(f"{'page':22} " + " ".join(f"{h:>8}" for h in header))
     for name, (_, cold, warm_loads) in results.items():
         loads = cold + warm_loads
         fields = ("session", "script", "after", "painted", "server_cpu", "browser_cpu", "plotly_cpu")
         timings = " ".join(f"{_median(loads, field):>8.2f}" for field in fields)
         sizes = f"{_median(loads, 'kilobytes'):>8.0f} {_median(loads, 'charts'):>8.0f} "
-        print(f"{name:22} {timings} {sizes}{_median(loads, 'chart_kilobytes'):>8.0f}")
+        counts = f"{_median(loads, 'chart_kilobytes'):>8.0f} {_median(loads, 'redraws'):>8.0f}"
+        print(f"{name:22} {timings} {sizes}{counts}")
 
 
 def main() -> None:

@@ -63,11 +63,11 @@ def colour_scale_for(quantity: str) -> dict:
 
 
 #: Margins (px) that already hold what the browser would push them out to make room for: the axis titles and
-#: tick labels (left, bottom; Streamlit's chart theme turns on the axes' ``automargin``), a heatmap's colour bar,
-#: a legend. plotly.js draws a chart, measures what sticks out and, when a margin has to grow, draws the whole
-#: chart again: with room made in advance each chart is drawn once on a page's first load (about half of
-#: plotly's time on a page of heatmaps). Something wider than this still fits: the margin then grows as before.
-MARGIN = dict(l=90, r=25, t=50, b=75)
+#: tick labels (left, bottom, as Streamlit's charts are drawn), a heatmap's colour bar, a legend. plotly.js
+#: draws a chart, measures what sticks out and, when a margin has to grow, draws the whole chart again: with room
+#: made in advance each chart is drawn once, which matters most on a page's first load. Something wider than
+#: this still fits: the margin then grows as before.
+MARGIN = dict(l=95, r=30, t=50, b=75)
 COLORBAR_MARGIN = 115  # the right margin of a figure with a colour bar: its ticks and a short title
 _LEGEND_SYMBOL_PX, _LEGEND_CHARACTER_PX = 70, 7  # a legend entry: its line sample, then about 7 px a character
 

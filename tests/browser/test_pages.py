@@ -102,8 +102,7 @@ _GROWN_MARGINS = """
 @pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
 def test_first_view_charts_are_drawn_once(app, shot, spec: PageSpec):
     """Every chart of a page's first view has the margins its axis titles, colour bar and legend need, so
-    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again, which was half of
-    plotly's time on the first load of Step through)."""
+    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again)."""
     app.goto(spec.path)
     app.heatmaps()  # every chart drawn
     shot("first-view")
