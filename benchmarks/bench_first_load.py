@@ -1,6 +1,7 @@
 """First load of every page in chromium: cold (the first visitor once a freshly started server is ready) and
-warm (a new browser session after it), with a bare Streamlit page on a server of its own as the same-run
-baseline (what Streamlit itself costs).
+warm (a new browser session after it), with two same-run baselines on servers of their own: a bare Streamlit
+page (what Streamlit itself costs) and the same page with one small plotly chart (what any page with a chart
+costs: Streamlit loads plotly.js for the first one); and where each load's time goes.
 
 Each server is started as ``make run`` starts it: once it answers, the script health check runs the app once
 (which starts the server's warm-up, rnnviz/ui/common/warmup.py); "ready" is how long that takes, and the cold
@@ -8,6 +9,21 @@ load follows. A load is timed from the navigation's start to the moment the page
 title drawn, the script run finished, no skeleton, every plotly chart drawn (``performance.now()`` in the
 page, polled every animation frame). Every browser session is new, so nothing comes from the browser's cache.
 Target: every page's cold first load <= 3 s. Servers run on free loopback ports and are stopped by their PID.
+
+The breakdown of each load, read from the browser (CDP) and the server's process:
+
+- ``session``: navigation start to the server's first message (Streamlit's own JavaScript loaded and run, the
+  WebSocket open): what every page costs, the bare one too;
+- ``script``: that first message to ``script_finished``: the server's script run as the browser sees it;
+- ``after``: ``script_finished`` to complete on screen: the browser drawing what it was sent;
+- CPU seconds during the load, which other processes' load does not inflate as it does wall time: of the server
+  process (``srv CPU``), of chromium's processes (``brw CPU``: renderer, GPU and network processes, and
+  Playwright's driver), of the page's main thread busy in Streamlit's plotly chunk (``plotly``: loading plotly.js
+  and drawing the charts, from a CDP sampling profile);
+- what went over the WebSocket: kilobytes in all, the number of plotly charts and their figure JSON;
+- ``redraws``: how many times plotly.js drew a chart a second time because a margin had to grow to fit its
+  colour bar, legend or axis titles (``rnnviz.figures.style.MARGIN`` leaves room for them in advance).
+
 Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` sessions each.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3] [--warm 3] [--pages ...]``
@@ -16,15 +32,29 @@ Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3
 from __future__ import annotations
 
 import argparse
+import base64
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import _NO_PROXY, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, run_streamlit_server
+from tests.browser.conftest import (
+    _NO_PROXY,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    _stop,
+    start_streamlit_server,
+    wait_until_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: page name -> (URL path, its st.title)
@@ -37,8 +67,13 @@ PAGES = {
 }
 BASELINE = "bare Streamlit page"
 BASELINE_SCRIPT = 'import streamlit as st\n\nst.title("Baseline")\nst.write("A page with nothing to compute.")\n'
+#: The floor of a page with any plotly chart: Streamlit loads plotly.js (its PlotlyChart chunk) for the first one.
+CHART_BASELINE = "bare page, one chart"
+CHART_BASELINE_SCRIPT = BASELINE_SCRIPT + 'st.plotly_chart({"data": [{"type": "scatter", "y": [1, 3, 2]}]})\n'
 TARGET_SECONDS = 3.0
 LOAD_TIMEOUT_MS = 120_000
+#: The frontend chunk of Streamlit's plotly charts (plotly.js and its React wrapper), as its file name starts.
+PLOTLY_CHUNK = "PlotlyChart."
 
 #: True once the page is complete on screen; records the time (ms since the navigation started) the first time.
 _LOADED = """
@@ -57,16 +92,142 @@ _LOADED = """
 """
 
 
-def load_seconds(browser: Browser, url: str, title: str) -> float:
-    """One first load in a fresh browser context (a new Streamlit session): seconds to complete on screen."""
+#: How many times plotly.js drew the page's charts again because a margin had to grow to fit a colour bar, a
+#: legend or an axis title (its own count, ``_fullLayout._redrawFromAutoMarginCount``).
+_MARGIN_REDRAWS = """
+() => [...document.querySelectorAll(".js-plotly-plot")]
+  .reduce((sum, plot) => sum + (plot._fullLayout._redrawFromAutoMarginCount || 0), 0)
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    """One first load: seconds since the navigation started, CPU seconds, and what the server sent."""
+
+    painted: float
+    session: float  # the server's first message
+    script_finished: float
+    server_cpu: float
+    browser_cpu: float
+    plotly_cpu: float
+    kilobytes: float  # every WebSocket message from the server
+    charts: int
+    chart_kilobytes: float  # the plotly charts' figure JSON
+    redraws: int  # of charts whose margins grew after a first draw
+
+    @property
+    def script(self) -> float:
+        return self.script_finished - self.session
+
+    @property
+    def after(self) -> float:
+        return self.painted - self.script_finished
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (Linux)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and every process under it so far (chromium's renderers, GPU and network
+    processes), exited children included: CPU time, which other processes' load does not inflate."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, IndexError):  # the process has exited meanwhile
+                continue
+    tree, grown = {pid}, True
+    while grown:
+        below = {child for child, parent in parents.items() if parent in tree}
+        grown = not below <= tree
+        tree |= below
+    total = 0.0
+    for member in tree:
+        try:
+            fields = _stat(member)
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def browser_cpu_seconds(server_pid: int) -> float:
+    """CPU seconds so far of every process this one started except the server: chromium's processes and
+    Playwright's driver."""
+    me = os.getpid()
+    return tree_cpu_seconds(me) - tree_cpu_seconds(server_pid) - process_cpu_seconds(me)
+
+
+def _plotly_seconds(profile: dict) -> float:
+    """Seconds of a CDP CPU profile spent in Streamlit's plotly chunk (self time of its functions)."""
+    urls = {node["id"]: node["callFrame"]["url"] for node in profile["nodes"]}
+    return (
+        sum(
+            delta
+            for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True)
+            if PLOTLY_CHUNK in urls[sample].rsplit("/", 1)[-1]
+        )
+        / 1e6
+    )
+
+
+def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
+    """One first load in a fresh browser context (a new Streamlit session), with its breakdown."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        for domain in ("Network", "Profiler"):
+            cdp.send(f"{domain}.enable")
+        cdp.send("Profiler.start")
+        document: list[float] = []
+        frames: list[tuple[float, bytes]] = []
+        cdp.on("Network.requestWillBeSent", lambda e: e.get("type") == "Document" and document.append(e["timestamp"]))
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda e: frames.append((e["timestamp"], base64.b64decode(e["response"]["payloadData"]))),
+        )
+        cpu_before = process_cpu_seconds(server_pid), browser_cpu_seconds(server_pid)
         page.goto(url, wait_until="commit")
         page.wait_for_function(_LOADED, arg=title, polling="raf", timeout=LOAD_TIMEOUT_MS)
-        return page.evaluate("window.__loadedAt") / 1000
+        painted = page.evaluate("window.__loadedAt") / 1000
+        redraws = page.evaluate(_MARGIN_REDRAWS)
+        server_cpu = process_cpu_seconds(server_pid) - cpu_before[0]
+        browser_cpu = browser_cpu_seconds(server_pid) - cpu_before[1]
+        plotly_cpu = _plotly_seconds(cdp.send("Profiler.stop")["profile"])
     finally:
         context.close()
+    start, messages = document[0], []
+    for timestamp, payload in frames:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        messages.append((timestamp - start, len(payload), message))
+    charts = [
+        m.delta.new_element.plotly_chart.spec
+        for _, _, m in messages
+        if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "plotly_chart"
+    ]
+    return Load(
+        painted=painted,
+        session=min(t for t, _, m in messages if m.WhichOneof("type") == "new_session"),
+        script_finished=max(t for t, _, m in messages if m.WhichOneof("type") == "script_finished"),
+        server_cpu=server_cpu,
+        browser_cpu=browser_cpu,
+        plotly_cpu=plotly_cpu,
+        kilobytes=sum(size for _, size, _ in messages) / 1e3,
+        charts=len(charts),
+        chart_kilobytes=sum(len(spec) for spec in charts) / 1e3,
+        redraws=redraws,
+    )
 
 
 def ready_seconds(base_url: str) -> float:
@@ -78,13 +239,62 @@ def ready_seconds(base_url: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(browser: Browser, path: str, title: str, warm: int, script: str) -> tuple[float, float, list[float]]:
+@contextmanager
+def server(script: str) -> Iterator[tuple[str, int]]:
+    """A fresh server of ``script`` that has answered its health check: (base URL, its PID); stopped by its PID."""
+    process, base_url, log_path = start_streamlit_server("bench-first-load.log", script=script)
+    try:
+        wait_until_healthy(process, base_url, log_path, warm_up=False)
+        yield base_url, process.pid
+    finally:
+        _stop(process)
+
+
+def measure(browser: Browser, path: str, title: str, warm: int, script: str) -> tuple[float, Load, list[Load]]:
     """A fresh server, started as ``make run`` starts it: seconds until ready, its first load (cold), then
     ``warm`` loads of new sessions."""
-    with run_streamlit_server("bench-first-load.log", script=script, warm_up=False) as base_url:
+    with server(script) as (base_url, pid):
         ready = ready_seconds(base_url)
-        cold = load_seconds(browser, base_url + path, title)
-        return ready, cold, [load_seconds(browser, base_url + path, title) for _ in range(warm)]
+        cold = load(browser, base_url + path, title, pid)
+        return ready, cold, [load(browser, base_url + path, title, pid) for _ in range(warm)]
+
+
+def _median(loads: list[Load], field: str) -> float:
+    return statistics.median(getattr(one, field) for one in loads)
+
+
+def report(results: dict[str, tuple[list[float], list[Load], list[Load]]], repeats: int, warm: int) -> None:
+    print(
+        f"First load in chromium, medians: cold = the first visitor once the server is ready ({repeats} server "
+        f"starts), warm = {repeats * warm} new sessions after it; target: cold <= {TARGET_SECONDS:g} s"
+    )
+    print(f"{'page':22} {'ready s':>8} {'cold s':>7} {'warm s':>7} {'cold - baseline':>16}  cold runs")
+    base_cold = _median(results[BASELINE][1], "painted")
+    for name, (ready, cold, warm_loads) in results.items():
+        median = _median(cold, "painted")
+        verdict = "" if name in (BASELINE, CHART_BASELINE) else ("ok" if median <= TARGET_SECONDS else "OVER")
+        runs = " ".join(f"{one.painted:.2f}" for one in cold)
+        print(
+            f"{name:22} {statistics.median(ready):>8.2f} {median:>7.2f} {_median(warm_loads, 'painted'):>7.2f} "
+            f"{median - base_cold:>16.2f}  {runs}  {verdict}"
+        )
+    print(
+        "\nWhere a load's time goes (medians of every load, cold and warm): seconds since the navigation started "
+        "to the\nserver's first message (session), the script run as the browser sees it (script), the browser "
+        "drawing after it\n(after); CPU seconds of the server process, of chromium's processes and of the page's "
+        "main thread in plotly.js;\nwhat the server sent: kB in all, plotly charts, kB of their figure JSON; "
+        "how many times plotly.js drew a\nchart again to grow its margins."
+    )
+    header = ("session", "script", "after", "painted", "srv CPU", "brw CPU", "plotly", "sent kB", "charts")
+    header += ("fig kB", "redraws")
+    print(f"{'page':22} " + " ".join(f"{h:>8}" for h in header))
+    for name, (_, cold, warm_loads) in results.items():
+        loads = cold + warm_loads
+        fields = ("session", "script", "after", "painted", "server_cpu", "browser_cpu", "plotly_cpu")
+        timings = " ".join(f"{_median(loads, field):>8.2f}" for field in fields)
+        sizes = f"{_median(loads, 'kilobytes'):>8.0f} {_median(loads, 'charts'):>8.0f} "
+        counts = f"{_median(loads, 'chart_kilobytes'):>8.0f} {_median(loads, 'redraws'):>8.0f}"
+        print(f"{name:22} {timings} {sizes}{counts}")
 
 
 def main() -> None:
@@ -94,36 +304,24 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", default=list(PAGES), choices=list(PAGES))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        baseline_script = Path(folder) / "baseline.py"
-        baseline_script.write_text(BASELINE_SCRIPT)
+        jobs = {}
+        for name, text in ((BASELINE, BASELINE_SCRIPT), (CHART_BASELINE, CHART_BASELINE_SCRIPT)):
+            script = Path(folder) / f"baseline{len(jobs)}.py"
+            script.write_text(text)
+            jobs[name] = ("/", "Baseline", str(script))
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        jobs = {BASELINE: ("/", "Baseline", str(baseline_script))}
         jobs |= {name: (*PAGES[name], "app.py") for name in args.pages}
-        results: dict[str, tuple[list[float], list[float], list[float]]] = {name: ([], [], []) for name in jobs}
+        results: dict[str, tuple[list[float], list[Load], list[Load]]] = {name: ([], [], []) for name in jobs}
         for _ in range(args.repeats):  # interleaved, so every page sees the same load from other processes
             for name, (path, title, script) in jobs.items():
                 ready, cold, warm = measure(browser, path, title, args.warm, script)
-                warm_runs = " ".join(f"{w:.2f}" for w in warm)
-                print(f"  {name}: ready {ready:.2f} s, cold {cold:.2f} s, warm {warm_runs}", file=sys.stderr)
+                warm_runs = " ".join(f"{w.painted:.2f}" for w in warm)
+                print(f"  {name}: ready {ready:.2f} s, cold {cold.painted:.2f} s, warm {warm_runs}", file=sys.stderr)
                 results[name][0].append(ready)
                 results[name][1].append(cold)
                 results[name][2].extend(warm)
         browser.close()
-    print(
-        f"First load in chromium, medians: cold = the first visitor once the server is ready ({args.repeats} "
-        f"server starts), warm = {args.repeats * args.warm} new sessions after it; target: cold <= "
-        f"{TARGET_SECONDS:g} s"
-    )
-    print(f"{'page':22} {'ready s':>8} {'cold s':>7} {'warm s':>7} {'cold - baseline':>16}  cold runs")
-    base_cold = statistics.median(results[BASELINE][1])
-    for name, (ready, cold, warm) in results.items():
-        median = statistics.median(cold)
-        verdict = "" if name == BASELINE else ("ok" if median <= TARGET_SECONDS else "OVER")
-        runs = " ".join(f"{c:.2f}" for c in cold)
-        print(
-            f"{name:22} {statistics.median(ready):>8.2f} {median:>7.2f} {statistics.median(warm):>7.2f} "
-            f"{median - base_cold:>16.2f}  {runs}  {verdict}"
-        )
+    report(results, args.repeats, args.warm)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from rnnviz.charlm.corpora import visible
 from rnnviz.figures.step_labels import labelled_time_axis
 from rnnviz.figures.style import (
     CATEGORY_COLOURS,
+    COLORBAR_MARGIN,
     SEQUENTIAL_SCALE,
     as_float32,
     base_layout,
@@ -124,6 +125,7 @@ def char_activation_grid(values: np.ndarray, chars: str, units: np.ndarray, *, q
         x_title=x_title,
         y_title="unit",
         height=max(260, min(900, 90 + 14 * len(units))),
+        margin=dict(l=110, r=COLORBAR_MARGIN),  # the unit labels, the colour bar
         xaxis=dict(type="category", tickmode="array", tickvals=tick_values, ticktext=tick_texts, tickangle=0),
         yaxis=dict(type="category", autorange="reversed", dtick=1 if len(units) <= 40 else None),
     )
@@ -177,7 +179,7 @@ def coloured_text(chars: str, values: np.ndarray, *, quantity: str, title: str, 
         height=max(160, 70 + 26 * len(rows)),
         xaxis=dict(visible=False, range=[-0.5, max(columns, 20) - 0.5]),
         yaxis=dict(visible=False, autorange="reversed"),
-        margin=dict(l=10, r=10, t=50, b=10),
+        margin=dict(l=10, r=COLORBAR_MARGIN, t=50, b=10),
     )
     return go.Figure(data=[heatmap], layout=layout)
 
@@ -198,6 +200,7 @@ def unit_correlation_bars(correlations: np.ndarray, units: np.ndarray, *, featur
         y_title="Pearson r",
         yaxis=dict(range=[-1.05, 1.05]),
         xaxis=dict(type="category"),
+        margin=dict(r=40, b=95),  # the unit names under the bars
         height=300,
     )
     return go.Figure(data=[bars], layout=layout)
@@ -247,6 +250,7 @@ def feature_vs_units(
             rangemode="tozero",
         ),
         legend=dict(orientation="h", y=-0.3),
+        margin=dict(r=70, b=120),  # the second y axis's title, the legend below
         height=340,
     )
     return go.Figure(data=data, layout=layout)
@@ -274,6 +278,7 @@ def next_character_heatmap(
         x_title="",
         y_title="next character",
         height=max(220, 90 + 22 * len(chars)),
+        margin=dict(r=COLORBAR_MARGIN),
         xaxis=labelled_time_axis(step_labels, steps),
         yaxis=dict(autorange="reversed", type="category"),
     )

@@ -43,7 +43,7 @@ def _log_layout(title: str, x_title: str, y_title: str, marks: tuple[int, ...]) 
         yaxis=dict(type="log", exponentformat="power"),
         shapes=[step_marker(t) for t in marks],
         legend=dict(orientation="h", y=-0.25, x=0),
-        margin=dict(b=90),
+        margin=dict(b=120),  # the legend below
     )
 
 
@@ -94,6 +94,7 @@ def connectivity_map(values: np.ndarray, rows: np.ndarray, *, cell: str, marks: 
         x_title="input step t",
         y_title="output step s",
         height=420,
+        margin=dict(r=170),  # the colour bar and its title
         yaxis=dict(autorange="reversed"),
         shapes=[step_marker(t) | dict(line=dict(color="white", width=1.5, dash="dot")) for t in marks],
     )

@@ -8,7 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
-from rnnviz.figures.style import NO_VALUE_COLOUR, base_layout, colour_scale_for, ordinal, step_marker
+from rnnviz.figures.style import (
+    COLORBAR_MARGIN,
+    NO_VALUE_COLOUR,
+    base_layout,
+    colour_scale_for,
+    ordinal,
+    step_marker,
+)
 
 #: A heatmap draws at most this many cells; longer sequences are decimated (every k-th step kept).
 MAX_HEATMAP_CELLS = 50_000
@@ -79,6 +86,7 @@ def unit_time_heatmap(
         title=title,
         x_title="time step t",
         y_title="unit",
+        margin=dict(r=COLORBAR_MARGIN),
         yaxis=dict(autorange="reversed" if units > 1 else True),
         plot_bgcolor=NO_VALUE_COLOUR,
         shapes=shapes,
@@ -150,7 +158,7 @@ def packed_batch_heatmap(
         x_title="time step t",
         y_title="sequence",
         height=max(220, 60 + 28 * batch),
-        margin=dict(l=130),  # room for the "b (length n)" row labels
+        margin=dict(l=130, r=COLORBAR_MARGIN),  # room for the "b (length n)" row labels
         xaxis=dict(range=[-0.5, steps - 0.5]),  # the markers must not widen the plot past the steps
         yaxis=dict(
             range=[batch - 0.5, -0.5],  # sequence 0 on top

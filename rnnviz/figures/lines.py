@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from rnnviz.figures.heatmaps import decimation_note, decimation_stride
 from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
-from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, step_marker
+from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, legend_margin, step_marker
 
 #: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
 MAX_LINE_POINTS = 2000
@@ -63,6 +63,7 @@ def sequence_lines(
         x_title="time step t",
         y_title=y_title,
         height=280,
+        margin=dict(r=legend_margin([trace.name for trace in data])),
         shapes=[step_marker(current_step)] if current_step is not None else [],
         **({"xaxis": labelled_time_axis(step_labels, kept)} if step_labels is not None else {}),
     )

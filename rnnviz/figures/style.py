@@ -6,6 +6,8 @@ sequential scale fixed to 0..1; tanh quantities and states use a diverging scale
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -60,8 +62,27 @@ def colour_scale_for(quantity: str) -> dict:
     return dict(colorscale=DIVERGING_SCALE, zmid=0.0)
 
 
+#: Margins (px) that already hold what the browser would push them out to make room for: the axis titles and
+#: tick labels (left, bottom, as Streamlit's charts are drawn), a heatmap's colour bar, a legend. plotly.js
+#: draws a chart, measures what sticks out and, when a margin has to grow, draws the whole chart again: with room
+#: made in advance each chart is drawn once, which matters most on a page's first load. Something wider than
+#: this still fits: the margin then grows as before.
+MARGIN = dict(l=95, r=30, t=50, b=75)
+COLORBAR_MARGIN = 115  # the right margin of a figure with a colour bar: its ticks and a short title
+_LEGEND_SYMBOL_PX, _LEGEND_CHARACTER_PX = 70, 7  # a legend entry: its line sample, then about 7 px a character
+
+
+def legend_margin(names: Sequence[str]) -> int:
+    """The right margin of a figure whose legend (on the right, plotly's default) lists ``names``; plotly
+    shows a legend only for two or more traces."""
+    if len(names) < 2:
+        return MARGIN["r"]
+    return _LEGEND_SYMBOL_PX + _LEGEND_CHARACTER_PX * max(len(name) for name in names)
+
+
 def base_layout(*, title: str, x_title: str, y_title: str, height: int = 320, **overrides) -> dict:
-    """The shared layout as a dict: titled figure, titled axes, compact margins, one font, white background.
+    """The shared layout as a dict: titled figure, titled axes, margins that hold the axis titles (``MARGIN``),
+    one font, white background.
 
     Pass it to ``go.Figure(data=..., layout=...)`` in one go: plotly validates a figure on every update,
     so building it in one call is ~5x faster than several ``update_*`` calls (it matters on every rerun).
@@ -72,7 +93,7 @@ def base_layout(*, title: str, x_title: str, y_title: str, height: int = 320, **
         title=dict(text=title, x=0.0, xanchor="left"),
         font=FONT,
         height=height,
-        margin=dict(l=60, r=20, t=50, b=50),
+        margin=dict(MARGIN),
         paper_bgcolor="white",
         plot_bgcolor="white",
         xaxis=dict(title=dict(text=x_title), **axis_style),

@@ -187,7 +187,7 @@ def fig_tensor_blocks(
         height=_height(origins, tensors),
         annotations=notes,
         legend=dict(orientation="h", yanchor="top", y=-0.02, x=0.0),
-        margin=dict(l=20, r=20, t=50, b=20),
+        margin=dict(l=20, r=20, t=50, b=55),
         xaxis=dict(visible=False),
         yaxis=dict(visible=False, scaleanchor="x", scaleratio=1),
     )

@@ -111,7 +111,7 @@ def signal_vs_target(
         height=height,
         yaxis=dict(range=[-1.6, 1.6]),
         legend=dict(orientation="h", y=-0.25, x=0),
-        margin=dict(b=80),
+        margin=dict(b=95),  # the legend below
     )
     return go.Figure(data=data, layout=layout)
 

@@ -88,6 +88,29 @@ def test_page_opens_from_the_sidebar(app, spec: PageSpec):
     app.assert_healthy()
 
 
+#: Each plotly chart's margins that plotly.js had to grow after drawing it (then it draws the chart again).
+_GROWN_MARGINS = """
+() => [...document.querySelectorAll(".js-plotly-plot")].map((plot) => ({
+  key: plot.closest("[class*='st-key-']")?.className.match(/st-key-\\S+/)?.[0],
+  grown: ["l", "r", "t", "b"]
+    .filter((side) => plot._fullLayout._size[side] > plot._fullLayout.margin[side])
+    .map((side) => `${side} ${plot._fullLayout.margin[side]} -> ${plot._fullLayout._size[side]} px`),
+}))
+"""
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
+def test_first_view_charts_are_drawn_once(app, shot, spec: PageSpec):
+    """Every chart of a page's first view has the margins its axis titles, colour bar and legend need, so
+    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again)."""
+    app.goto(spec.path)
+    app.heatmaps()  # every chart drawn
+    shot("first-view")
+    grown = [chart for chart in app.page.evaluate(_GROWN_MARGINS) if chart["grown"]]
+    assert not grown, f"charts whose margins grew after their first draw: {grown}"
+    app.assert_healthy()
+
+
 # --------------------------------------------------------------------------- the Overview page
 
 
