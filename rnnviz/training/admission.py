@@ -7,7 +7,9 @@ runs training than cores, every run (and every other session's page) slows down 
 It is a *lease*, not a lock: a run asks again on every tick (``poll``), and a run that stops asking (its tab
 closed, its session gone) loses its slot or its place in the queue after ``lease_seconds``. A run that has
 trained for ``turn_seconds`` while others wait goes to the back of the queue, so one long run cannot keep a
-slot for ever.
+slot for ever. The turn counts the seconds the run spent training (``charge`` after each tick), not the wall
+time since it got its slot: on a busy server a page's ticks come further apart, and a run that would finish
+in a few seconds of training must not be sent to the back of the queue for the time spent between its ticks.
 
 Settings, read once per process from the environment (``Dockerfile``, ``deploy/``):
 ``RNNVIZ_TRAINING_SLOTS`` (default: the cores this process may use) and ``RNNVIZ_TRAINING_TURN_SECONDS``.
@@ -28,7 +30,7 @@ SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"
 TURN_VARIABLE = "RNNVIZ_TRAINING_TURN_SECONDS"
 #: A run that has not polled for this long (its page ticks every 0.25-1 s) has gone: its slot is given away.
 LEASE_SECONDS = 15.0
-#: A run trains at least this long before it yields its slot to a waiting one.
+#: A run trains at least this many seconds (its ticks' training time) before it yields its slot to a waiting one.
 TURN_SECONDS = 30.0
 
 
@@ -41,8 +43,9 @@ class GateState(NamedTuple):
 class TrainingGate:
     """At most ``slots`` runs train at once; the others queue, first come first served (thread-safe).
 
-    ``poll(run)`` on every tick: 0 means "train now", n > 0 means "n runs are ahead of you in the queue".
-    ``leave(run)`` when the run pauses, finishes or is dropped. A run is any hashable object.
+    ``poll(run)`` on every tick: 0 means "train now", n > 0 means "n runs are ahead of you in the queue";
+    ``charge(run, seconds)`` after a tick that trained. ``leave(run)`` when the run pauses, finishes or is
+    dropped. A run is any hashable object.
     """
 
     def __init__(self, slots: int, *, lease_seconds: float = LEASE_SECONDS, turn_seconds: float = TURN_SECONDS) -> None:
@@ -55,7 +58,7 @@ class TrainingGate:
         self.lease_seconds = lease_seconds
         self.turn_seconds = turn_seconds
         self._lock = threading.Lock()
-        self._training: dict[Hashable, tuple[float, float]] = {}  # run -> (admitted at, last poll)
+        self._training: dict[Hashable, tuple[float, float]] = {}  # run -> (seconds trained in this turn, last poll)
         self._waiting: OrderedDict[Hashable, float] = OrderedDict()  # run -> last poll, in queue order
 
     def poll(self, run: Hashable, now: float | None = None) -> int:
@@ -64,26 +67,33 @@ class TrainingGate:
         with self._lock:
             self._forget_gone(now)
             if run in self._training:
-                admitted, _ = self._training[run]
-                if self._waiting and now - admitted >= self.turn_seconds:  # its turn is over: back of the queue
+                trained, _ = self._training[run]
+                if self._waiting and trained >= self.turn_seconds:  # its turn is over: back of the queue
                     del self._training[run]
                     self._waiting[run] = now
                 else:
-                    self._training[run] = (admitted, now)
+                    self._training[run] = (trained, now)
                     return 0
             else:
                 self._waiting[run] = now
-            self._admit(now)
+            self._admit()
             if run in self._training:
                 return 0
             return list(self._waiting).index(run) + 1
+
+    def charge(self, run: Hashable, seconds: float) -> None:
+        """Count ``seconds`` of training against ``run``'s turn (nothing for a run that holds no slot)."""
+        with self._lock:
+            if run in self._training:
+                trained, seen = self._training[run]
+                self._training[run] = (trained + max(seconds, 0.0), seen)
 
     def leave(self, run: Hashable) -> None:
         """``run`` no longer trains nor waits (safe to call for a run that never polled)."""
         with self._lock:
             self._training.pop(run, None)
             self._waiting.pop(run, None)
-            self._admit(time.monotonic())
+            self._admit()
 
     def state(self) -> GateState:
         with self._lock:
@@ -96,11 +106,11 @@ class TrainingGate:
             self._training.pop(run, None)
             self._waiting.pop(run, None)
 
-    def _admit(self, now: float) -> None:
+    def _admit(self) -> None:
         """Give free slots to the head of the queue (a run admitted here learns it at its next poll)."""
         while self._waiting and len(self._training) < self.slots:
             run, seen = self._waiting.popitem(last=False)
-            self._training[run] = (now, seen)
+            self._training[run] = (0.0, seen)
 
 
 def process_cores() -> int:

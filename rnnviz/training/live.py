@@ -218,12 +218,13 @@ class LiveRun:
                 done = trainer.steps_done - before
                 # a model slower than the cap owes nothing: it does not catch up later in a burst
                 self._credit = max(due - wanted, 0.0) if done == wanted else 0.0
-            trained = trainer.steps_done - before
+            trained, seconds = trainer.steps_done - before, time.perf_counter() - start
             self._stats.record(now, self._last_tick, trained, trainer.steps_done)
             self._last_tick, self._pace = now, pace
+            self.gate.charge(self, seconds)
             if trainer.finished:
                 self.gate.leave(self)
-            return TickReport(trained, time.perf_counter() - start)
+            return TickReport(trained, seconds)
 
     def _is_paused(self) -> bool:
         return self._paused

@@ -137,10 +137,11 @@ class LiveRace:
                 wanted = target - run.trainer.steps_done
                 if wanted > 0:
                     run.tick(pace, now, seconds=LOCKSTEP_LIMIT_SECONDS, max_steps=wanted)
-        trained = sum(run.trainer.steps_done for run in self.runs) - before
+        trained, seconds = sum(run.trainer.steps_done for run in self.runs) - before, time.perf_counter() - start
         self._stats.record(now, self._last_tick, trained, before + trained)
         self._last_tick = now
-        return TickReport(trained, time.perf_counter() - start)
+        self.gate.charge(self, seconds)
+        return TickReport(trained, seconds)
 
     @staticmethod
     def _fitting_steps(running: list[LiveRun]) -> int | None:
