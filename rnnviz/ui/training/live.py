@@ -1,13 +1,13 @@
 """The live part of every training page: one fragment that trains a bounded chunk and redraws, on its own,
 while a run trains (the rest of the page stays responsive).
 
-Uncapped, the browser asks for a tick every 0.5 s and a tick trains 0.45 s after drawing: 2 refreshes a second,
-~90 % of the time training. Drawn before training, because the browser shows the elements of a fragment run
-that is still going as faded "stale" ones. The small idle gap matters: the browser drops the charts of
+Uncapped (alone in its process), the browser asks for a tick every 0.5 s and a tick trains 0.45 s after drawing: 2
+refreshes a second, ~90 % of the time training. Drawn before training, because the browser shows the elements of a
+fragment run that is still going as faded "stale" ones. The small idle gap matters: the browser drops the charts of
 earlier fragment runs only when a run has finished before the next begins (back-to-back runs, e.g. a fragment
-rerunning itself with ``st.rerun(scope="fragment")``, leave hidden copies of every chart piling up). Capped,
-the (short) tick trains before drawing and the browser's timer asks every 0.25-1 s. No thread is used, so
-training stops when the session ends. ``live_tick`` is a plain function: the benchmarks call it directly.
+rerunning itself with ``st.rerun(scope="fragment")``, leave hidden copies of every chart piling up). Capped, the
+(short) tick trains before drawing and the browser's timer asks every 0.25-1 s. No thread is used, so training stops
+when the session ends. ``live_tick`` is a plain function: the benchmarks call it directly.
 
 A running run whose process has no free training slot (``rnnviz.training.admission``) trains nothing on its
 ticks; the fragment says how many runs are ahead of it until it gets one. How often the fragment refreshes
