@@ -28,8 +28,10 @@ from rnnviz.core.environment import number_from_environment
 
 SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"
 TURN_VARIABLE = "RNNVIZ_TRAINING_TURN_SECONDS"
-#: A run that has not polled for this long (its page ticks every 0.25-1 s) has gone: its slot is given away.
-LEASE_SECONDS = 15.0
+#: A run that has not polled for this long has gone (its tab closed): its slot is given away. A page asks for a
+#: tick every 0.25-2 s, but on a full server its ticks come much later (measured: 15 s apart with 8 sessions
+#: training on a loaded 2-core machine, and the run lost its slot to the back of the queue), so the lease is long.
+LEASE_SECONDS = 60.0
 #: A run trains at least this many seconds (its ticks' training time) before it yields its slot to a waiting one.
 TURN_SECONDS = 30.0
 
@@ -65,7 +67,7 @@ class TrainingGate:
         """0 when ``run`` may train now; else how many runs are ahead of it in the queue (it joins the queue)."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            self._forget_gone(now)
+            self._forget_gone(now, asking=run)
             if run in self._training:
                 trained, _ = self._training[run]
                 if self._waiting and trained >= self.turn_seconds:  # its turn is over: back of the queue
@@ -99,9 +101,11 @@ class TrainingGate:
         with self._lock:
             return GateState(len(self._training), len(self._waiting), self.slots)
 
-    def _forget_gone(self, now: float) -> None:
+    def _forget_gone(self, now: float, asking: Hashable) -> None:
+        """Drop the runs whose lease ran out, except ``asking``: a run asking now has not gone."""
         gone = [run for run, (_, seen) in self._training.items() if now - seen > self.lease_seconds]
         gone += [run for run, seen in self._waiting.items() if now - seen > self.lease_seconds]
+        gone = [run for run in gone if run != asking]
         for run in gone:
             self._training.pop(run, None)
             self._waiting.pop(run, None)

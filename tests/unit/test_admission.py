@@ -39,6 +39,15 @@ def test_a_run_that_stops_asking_loses_its_slot_and_its_place():
     assert gate.poll("gone", now=12.0) == 1  # coming back, it queues like anyone else
 
 
+def test_a_run_whose_own_ticks_come_late_keeps_its_place():
+    """On a full server a page's ticks can come 15 s apart: a run asking late has not gone."""
+    gate = TrainingGate(1, lease_seconds=10)
+    assert [gate.poll(run, now=0.0) for run in ("trains", "late", "behind")] == [0, 1, 2]
+    assert gate.poll("trains", now=9.0) == 0 and gate.poll("behind", now=9.0) == 2
+    assert gate.poll("late", now=12.0) == 1  # late, but asking: still first in the queue, not behind "behind"
+    assert gate.state() == (1, 2, 1)
+
+
 def test_a_long_run_yields_its_slot_after_its_turn_but_only_to_a_waiting_run():
     gate = TrainingGate(1, turn_seconds=30, lease_seconds=1000)  # polls far apart here: no lease ends
     assert gate.poll("long", now=0.0) == 0
