@@ -14,6 +14,11 @@ For each N (a fresh server each, so that its memory is this N's alone):
 * equal: every session's "Loss history (CSV, every step)" download, byte for byte against the solo run's
   (N = 1): sessions share a process, and must share nothing else.
 
+The N + 1 chromium tabs run on the server's own cores: in a classroom they run on the students' machines. At
+N = 4 the tabs took about 4x the server's CPU time (chromium 41-58 CPU s against the server's 9-13 over the
+training, /proc/<pid>/stat, measured under load), so these completion times are an upper bound for a server
+whose clients are elsewhere.
+
 N = 0 is the same-run baseline: the scrub tab alone. Run:
 ``PYTHONPATH=. .venv/bin/python benchmarks/bench_load.py [--sessions 0 1 4 8 16] [--presses N]``
 """

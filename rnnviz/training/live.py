@@ -31,6 +31,9 @@ FAST_TICK_SECONDS = 0.45
 FAST_REFRESH_SECONDS = 0.5
 #: Refresh interval bounds when capped (a slow cap refreshes once per step, up to once a second).
 MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 0.25, 1.0
+#: While a run waits for a training slot, its page refreshes this often: only its place in the queue changes,
+#: and every refresh redraws its figures in the user's browser, on the machine of the sessions that train.
+WAITING_REFRESH_SECONDS = 2.0
 #: The runs table's "mean loss" is over this many last steps.
 RECENT_STEPS = 50
 RECENT_COLUMN = f"mean loss, last {RECENT_STEPS}"
@@ -65,6 +68,32 @@ class Pace:
     def describe(self) -> str:
         rate = self.steps_per_second
         return "as fast as possible" if rate is None else f"capped at {rate:g} steps/s"
+
+
+class Refresh(NamedTuple):
+    """How a live page refreshes: every ``interval`` seconds, training ``tick_seconds`` per tick when uncapped."""
+
+    interval: float
+    tick_seconds: float
+
+
+def live_refresh(pace: Pace, runs_ahead: int, training: int) -> Refresh:
+    """How a running run's page refreshes, given its place in the queue and the runs ``training`` at once in its
+    process (the gate's count).
+
+    A run that waits refreshes every WAITING_REFRESH_SECONDS. A capped run refreshes at its pace. An uncapped
+    run refreshes every FAST_REFRESH_SECONDS x ``training`` (at most MAX_REFRESH_SECONDS) and trains 90 % of
+    that: the runs of one process share its interpreter, so two runs training at once each train about half as
+    fast, and redrawing as often as a solo run would double the drawing per step (on the server and in every
+    trainer's browser) while the training per refresh halves. Longer ticks keep the drawing per step that of a
+    solo run; the steps trained are the same whatever the tick length (results are unchanged).
+    """
+    if runs_ahead:
+        return Refresh(WAITING_REFRESH_SECONDS, FAST_TICK_SECONDS)
+    if pace.capped:
+        return Refresh(pace.refresh_seconds, FAST_TICK_SECONDS)
+    interval = min(FAST_REFRESH_SECONDS * max(training, 1), MAX_REFRESH_SECONDS)
+    return Refresh(interval, interval * FAST_TICK_SECONDS / FAST_REFRESH_SECONDS)
 
 
 class TickReport(NamedTuple):
@@ -218,12 +247,13 @@ class LiveRun:
                 done = trainer.steps_done - before
                 # a model slower than the cap owes nothing: it does not catch up later in a burst
                 self._credit = max(due - wanted, 0.0) if done == wanted else 0.0
-            trained = trainer.steps_done - before
+            trained, seconds = trainer.steps_done - before, time.perf_counter() - start
             self._stats.record(now, self._last_tick, trained, trainer.steps_done)
             self._last_tick, self._pace = now, pace
+            self.gate.charge(self, seconds)
             if trainer.finished:
                 self.gate.leave(self)
-            return TickReport(trained, time.perf_counter() - start)
+            return TickReport(trained, seconds)
 
     def _is_paused(self) -> bool:
         return self._paused

@@ -4,7 +4,8 @@ side for a live page.
 The runs are paused and resumed together, and each refresh trains every running one in lockstep::
 
     as fast as possible:  each trains up to step (most steps any has done) + k, where k is sized from the
-                          runs' measured seconds per step so that the whole tick takes ~FAST_TICK_SECONDS
+                          runs' measured seconds per step so that the whole tick takes ~its ``seconds``
+                          (FAST_TICK_SECONDS, longer while other runs train in the process: ``live_refresh``)
     capped at r steps/s:  each trains what the cap allows (r steps per second each, the same for all of them),
                           at most the k above
 
@@ -86,7 +87,7 @@ class LiveRace:
         return self._ahead if self.running else 0
 
     def pause(self) -> None:
-        """Stop every run after the tick in progress, if any (a tick is ~FAST_TICK_SECONDS): in lockstep."""
+        """Stop every run after the tick in progress, if any (a tick of ~its ``seconds``): in lockstep."""
         with self._ticking:
             self._ahead = 0
             self.gate.leave(self)
@@ -109,12 +110,12 @@ class LiveRace:
         self.pause()
         return [loss for run in self.runs if not run.trainer.finished for loss in run.step(n)]
 
-    def tick(self, pace: Pace, now: float | None = None) -> TickReport:
-        """Train every running run one bounded chunk, in lockstep (see the module docstring)."""
+    def tick(self, pace: Pace, now: float | None = None, *, seconds: float = FAST_TICK_SECONDS) -> TickReport:
+        """Train every running run one bounded chunk of ~``seconds``, in lockstep (see the module docstring)."""
         with self._ticking:
-            return self._tick(pace, now)
+            return self._tick(pace, now, seconds)
 
-    def _tick(self, pace: Pace, now: float | None) -> TickReport:
+    def _tick(self, pace: Pace, now: float | None, seconds: float) -> TickReport:
         now = time.perf_counter() if now is None else now
         running = [run for run in self.runs if run.running]
         if not running:
@@ -128,29 +129,30 @@ class LiveRace:
             return TickReport(0, 0.0)
         start, before = time.perf_counter(), sum(run.trainer.steps_done for run in self.runs)
         if pace.capped:  # the cap allows every run the same steps (one clock), within what fits in a tick
-            fits = self._fitting_steps(running)
+            fits = self._fitting_steps(running, seconds)
             for run in running:
                 run.tick(pace, now, seconds=LOCKSTEP_LIMIT_SECONDS, max_steps=fits)
         else:
-            target = max(run.trainer.steps_done for run in running) + (self._fitting_steps(running) or 1)
+            target = max(run.trainer.steps_done for run in running) + (self._fitting_steps(running, seconds) or 1)
             for run in running:
                 wanted = target - run.trainer.steps_done
                 if wanted > 0:
                     run.tick(pace, now, seconds=LOCKSTEP_LIMIT_SECONDS, max_steps=wanted)
-        trained = sum(run.trainer.steps_done for run in self.runs) - before
+        trained, seconds = sum(run.trainer.steps_done for run in self.runs) - before, time.perf_counter() - start
         self._stats.record(now, self._last_tick, trained, before + trained)
         self._last_tick = now
-        return TickReport(trained, time.perf_counter() - start)
+        self.gate.charge(self, seconds)
+        return TickReport(trained, seconds)
 
     @staticmethod
-    def _fitting_steps(running: list[LiveRun]) -> int | None:
-        """Steps each running run can train for the tick to take ~FAST_TICK_SECONDS at their measured speeds
+    def _fitting_steps(running: list[LiveRun], seconds: float) -> int | None:
+        """Steps each running run can train for the tick to take ~``seconds`` at their measured speeds
         (None until every one of them has a measured speed)."""
         trainers = [run.trainer for run in running]
         if any(t.steps_done == 0 or t.seconds_training <= 0 for t in trainers):
             return None
         seconds_per_step = sum(t.seconds_training / t.steps_done for t in trainers)
-        return max(1, int(FAST_TICK_SECONDS / seconds_per_step))
+        return max(1, int(seconds / seconds_per_step))
 
     # ----- looking ----------------------------------------------------------------------------------------------
     def rates(self) -> Rates:

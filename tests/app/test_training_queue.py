@@ -6,8 +6,10 @@ Two AppTest sessions in this process share its training gate (one slot here), as
 from __future__ import annotations
 
 import pytest
+from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
 
 from rnnviz.training import admission
+from rnnviz.training.live import FAST_REFRESH_SECONDS, MAX_REFRESH_SECONDS, WAITING_REFRESH_SECONDS
 from tests.app.helpers import open_page
 
 PAGE = "app_pages/train_sine.py"
@@ -26,6 +28,21 @@ def start(steps: int):
     at.select_slider(key="train.speed").set_value("as fast as possible")
     at.run()
     return at.button(key="train.start").click().run()
+
+
+@pytest.fixture
+def intervals(monkeypatch) -> list[float]:
+    """The refresh intervals the pages' fragments ask the browser for (``auto_rerun`` messages), in order."""
+    asked: list[float] = []
+    enqueue = ScriptRunContext.enqueue
+
+    def recording(self, msg):
+        if msg.HasField("auto_rerun"):
+            asked.append(round(msg.auto_rerun.interval, 3))
+        enqueue(self, msg)
+
+    monkeypatch.setattr(ScriptRunContext, "enqueue", recording)
+    return asked
 
 
 def queue_texts(at) -> list[str]:
@@ -57,3 +74,24 @@ def test_three_runs_ahead(one_slot):
     assert last.session_state["train.run"].runs_ahead == 3
     assert "**3 runs ahead of you**" in queue_texts(last)[0]
     assert any(row == "waiting for a slot" for row in last.session_state["train.run"].record().table_row().values())
+
+
+def test_a_waiting_page_refreshes_slowly_and_training_pages_follow_the_process_load(monkeypatch, intervals):
+    gate = admission.TrainingGate(2)
+    monkeypatch.setattr(admission, "_process_gate", gate)
+    first = start(1_000_000)
+    assert intervals[-1] == FAST_REFRESH_SECONDS  # alone in the process: twice a second, as before
+    intervals.clear()
+    second = start(1_000_000)  # admitted: two runs train in the process, its page reruns with the longer interval
+    assert intervals[-1] == MAX_REFRESH_SECONDS and second.session_state["train.run"].runs_ahead == 0
+    intervals.clear()
+    first.run()  # the first page's next run follows the process's load too
+    assert intervals[-1] == MAX_REFRESH_SECONDS
+    intervals.clear()
+    third = start(1_000_000)  # no slot: it waits, and asks for a refresh every 2 s only
+    assert third.session_state["train.run"].runs_ahead == 1 and intervals[-1] == WAITING_REFRESH_SECONDS
+    assert queue_texts(third) and not third.exception
+    first.button(key="train.pause").click().run()
+    intervals.clear()
+    third.run()  # the slot freed: the third run trains, and its page refreshes as a training page again
+    assert third.session_state["train.run"].trainer.steps_done > 0 and intervals[-1] == MAX_REFRESH_SECONDS

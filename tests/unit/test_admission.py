@@ -39,14 +39,51 @@ def test_a_run_that_stops_asking_loses_its_slot_and_its_place():
     assert gate.poll("gone", now=12.0) == 1  # coming back, it queues like anyone else
 
 
+def test_a_run_whose_own_ticks_come_late_keeps_its_place():
+    """On a full server a page's ticks can come 15 s apart: a run asking late has not gone."""
+    gate = TrainingGate(1, lease_seconds=10)
+    assert [gate.poll(run, now=0.0) for run in ("trains", "late", "behind")] == [0, 1, 2]
+    assert gate.poll("trains", now=9.0) == 0 and gate.poll("behind", now=9.0) == 2
+    assert gate.poll("late", now=12.0) == 1  # late, but asking: still first in the queue, not behind "behind"
+    assert gate.state() == (1, 2, 1)
+
+
 def test_a_long_run_yields_its_slot_after_its_turn_but_only_to_a_waiting_run():
     gate = TrainingGate(1, turn_seconds=30, lease_seconds=1000)  # polls far apart here: no lease ends
     assert gate.poll("long", now=0.0) == 0
+    gate.charge("long", 100.0)
     assert gate.poll("long", now=100.0) == 0  # nobody waits: it keeps training
     assert gate.poll("next", now=100.0) == 1
     assert gate.poll("long", now=100.5) == 1  # its turn is over: to the back of the queue
     assert gate.poll("next", now=101.0) == 0
-    assert gate.poll("long", now=120.0) == 1 and gate.poll("next", now=120.0) == 0  # next's turn: 30 s
+    gate.charge("next", 29.0)
+    assert gate.poll("long", now=120.0) == 1 and gate.poll("next", now=120.0) == 0  # next's turn: 30 s of training
+    gate.charge("next", 1.0)
+    assert gate.poll("next", now=121.0) == 1 and gate.poll("long", now=121.0) == 0
+
+
+def test_a_turn_counts_training_seconds_not_the_wall_time_between_ticks():
+    """On a busy server a page's ticks come seconds apart: a run that has trained 5 s in a minute keeps its slot."""
+    gate = TrainingGate(1, turn_seconds=30, lease_seconds=1000)
+    assert gate.poll("short", now=0.0) == 0 and gate.poll("waits", now=0.0) == 1
+    for tick in range(1, 11):
+        gate.charge("short", 0.5)
+        assert gate.poll("short", now=6.0 * tick) == 0  # 60 s later, 5 s of training: still its turn
+    gate.charge("waits", 50.0)  # a run that holds no slot is charged nothing
+    gate.leave("short")
+    assert gate.poll("waits", now=61.0) == 0
+    assert gate.poll("short", now=61.0) == 1 and gate.poll("waits", now=62.0) == 0  # a fresh turn, charged 0
+
+
+def test_a_live_run_charges_its_ticks_training_time_to_its_turn():
+    gate = TrainingGate(1, turn_seconds=0.05, lease_seconds=1000)
+    first = LiveRun(SineTrainer(SineSettings(steps=10_000)), gate=gate)
+    second = LiveRun(SineTrainer(SineSettings(steps=20)), number=2, gate=gate)
+    first.resume(), second.resume()
+    assert first.tick(Pace(), seconds=0.1).steps > 0
+    assert second.tick(Pace()).steps == 0 and second.runs_ahead == 1
+    assert first.tick(Pace()).steps == 0 and first.runs_ahead == 1  # its 0.1 s of training used up its turn
+    assert second.tick(Pace(), seconds=0.01).steps > 0
 
 
 def test_concurrent_polls_never_admit_more_than_the_slots():

@@ -10,7 +10,7 @@ import pytest
 
 from rnnviz.memory.settings import MemorySettings
 from rnnviz.memory.trainer import MemoryTrainer
-from rnnviz.training.live import Pace
+from rnnviz.training.live import FAST_TICK_SECONDS, Pace
 from rnnviz.training.race import LiveRace
 
 SMALL = dict(length=6, hidden_size=6, batch_size=8, eval_every=10, steps=40)
@@ -95,7 +95,7 @@ def test_a_capped_race_trains_each_run_at_the_cap():
     live.resume()
     live.tick(Pace(20.0), now=0.0)  # first tick: one refresh interval's worth, 20 * 0.25 = 5 steps each
     assert steps(live) == [5, 5, 5]
-    fits = live._fitting_steps(list(live.runs))  # what fits a tick at the measured speeds (a busy machine: fewer)
+    fits = live._fitting_steps(list(live.runs), FAST_TICK_SECONDS)  # what fits a tick (a busy machine: fewer)
     live.tick(Pace(20.0), now=0.1)  # 0.1 s later: 2 more each, the same for every run
     assert steps(live) == [5 + min(2, fits)] * 3
 

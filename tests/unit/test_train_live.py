@@ -18,9 +18,12 @@ from rnnviz.training.live import (
     DISPLAY_POINTS,
     FAST_REFRESH_SECONDS,
     FAST_TICK_SECONDS,
+    MAX_REFRESH_SECONDS,
+    WAITING_REFRESH_SECONDS,
     LiveRun,
     Pace,
     keep_runs,
+    live_refresh,
 )
 
 
@@ -32,6 +35,32 @@ def test_pace_validation_and_refresh():
     for bad in (0, -1, float("nan"), float("inf"), "5"):
         with pytest.raises(ValueError, match="steps_per_second"):
             Pace(bad)
+
+
+@pytest.mark.parametrize("training", [0, 1, 2, 3, 8])
+def test_a_page_refreshes_less_often_and_trains_longer_ticks_while_other_runs_train_in_its_process(training):
+    solo = live_refresh(Pace(), 0, 1)
+    assert solo == (FAST_REFRESH_SECONDS, FAST_TICK_SECONDS)  # alone: exactly as before the gate counted runs
+    refresh = live_refresh(Pace(), 0, training)
+    assert refresh.interval == min(FAST_REFRESH_SECONDS * max(training, 1), MAX_REFRESH_SECONDS)
+    assert refresh.tick_seconds / refresh.interval == pytest.approx(FAST_TICK_SECONDS / FAST_REFRESH_SECONDS)
+    assert live_refresh(Pace(), 2, training) == (WAITING_REFRESH_SECONDS, FAST_TICK_SECONDS)  # waiting: slowly
+    assert live_refresh(Pace(20.0), 0, training) == (Pace(20.0).refresh_seconds, FAST_TICK_SECONDS)  # capped
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.05, 0.2])
+def test_the_tick_length_changes_when_steps_are_trained_never_what_they_compute(seconds):
+    """A busy process trains longer ticks (``live_refresh``): the run's losses and weights stay the solo run's."""
+    settings = SineSettings(steps=60, cell="LSTM")
+    reference = SineTrainer(settings)
+    reference.step(60)
+    live = LiveRun(SineTrainer(settings))
+    live.resume()
+    while not live.finished:
+        live.tick(Pace(), seconds=seconds)  # 0 s: one step a tick
+    assert live.trainer.history_csv() == reference.history_csv()
+    for ours, theirs in zip(live.trainer.model.parameters(), reference.model.parameters(), strict=True):
+        assert torch.equal(ours, theirs)
 
 
 def test_uncapped_tick_is_bounded_in_time():
