@@ -214,7 +214,7 @@ def gradient_section(session: RunSession) -> None:
         steps = ", ".join(
             f"{run.settings.cell} at step {done}" for run, (_, done) in zip(race.runs, shown.state[0], strict=True)
         )
-        columns[3].caption(f"Models: {steps} · computed in {shown.seconds:.2f} s")
+        columns[3].caption(f"Models: {steps} · gradient flow computed in {shown.seconds:.2f} s")
         badge(shown)
         answer = shown.flows[cell].prediction  # the map's model, at the step the views were made at
         st.plotly_chart(example_figure(runs[cell], shown.state[1], answer), key="memory.grad.sequence_figure")
