@@ -261,9 +261,10 @@ def ready_seconds(base_url: str) -> float:
 
 
 @contextmanager
-def server(script: str) -> Iterator[tuple[str, int]]:
-    """A fresh server of ``script`` that has answered its health check: (base URL, its PID); stopped by its PID."""
-    process, base_url, log_path = start_streamlit_server("bench-first-load.log", script=script)
+def server(script: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """A fresh server of ``script`` (``env`` added to its environment) that has answered its health check:
+    (base URL, its PID); stopped by its PID."""
+    process, base_url, log_path = start_streamlit_server("bench-first-load.log", env=env, script=script)
     try:
         wait_until_healthy(process, base_url, log_path, warm_up=False)
         yield base_url, process.pid
