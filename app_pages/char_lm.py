@@ -11,7 +11,7 @@ from rnnviz.ui.charlm.handoff import char_handoff
 from rnnviz.ui.charlm.inside import inside_section
 from rnnviz.ui.charlm.panels import draw_char_run
 from rnnviz.ui.charlm.recipe import CharRecipe, build_char_trainer
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import code_block, escape_markdown
 from rnnviz.ui.step.handoff import handoff_button
 from rnnviz.ui.training.controls import FAST, run_buttons, speed_control
 from rnnviz.ui.training.live import live_section
@@ -42,7 +42,7 @@ if session.build_error() is not None:
 # ----- 2. the model and one batch -------------------------------------------------------------------------------
 st.header("2. The model and one batch")
 if recipe is not None:
-    st.code(training_step_code(settings, corpus.vocabulary.size), language="python")
+    code_block(training_step_code(settings, corpus.vocabulary.size))
     shapes_table(settings, corpus.vocabulary.size)
 if live is None or (corpus is None and not live.trainer.steps_done):
     st.info("Choose a text and valid settings to begin.", icon=":material/tune:")

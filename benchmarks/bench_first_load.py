@@ -24,9 +24,12 @@ The breakdown of each load, read from the browser (CDP) and the server's process
 - ``redraws``: how many times plotly.js drew a chart a second time because a margin had to grow to fit its
   colour bar, legend or axis titles (``rnnviz.figures.style.MARGIN`` leaves room for them in advance).
 
-Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` sessions each.
+Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` sessions each. ``--without-charts`` adds
+each page once more with every plotly chart left out (the app run through a wrapper that makes
+``st.plotly_chart`` draw nothing): what the page costs without plotly, the floor of any chart renderer.
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3] [--warm 3] [--pages ...]``
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3] [--warm 3] [--pages ...]
+[--without-charts]``
 """
 
 from __future__ import annotations
@@ -70,6 +73,24 @@ BASELINE_SCRIPT = 'import streamlit as st\n\nst.title("Baseline")\nst.write("A p
 #: The floor of a page with any plotly chart: Streamlit loads plotly.js (its PlotlyChart chunk) for the first one.
 CHART_BASELINE = "bare page, one chart"
 CHART_BASELINE_SCRIPT = BASELINE_SCRIPT + 'st.plotly_chart({"data": [{"type": "scatter", "y": [1, 3, 2]}]})\n'
+#: The app with every plotly chart left out (``--without-charts``). Written next to app.py while the benchmark
+#: runs: st.Page paths are read relative to the main script's folder.
+WITHOUT_CHARTS_SCRIPT = '''"""app.py with every plotly chart left out (bench_first_load.py --without-charts)."""
+import runpy
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+
+def _no_chart(*args, **kwargs):
+    return None
+
+
+DeltaGenerator.plotly_chart = _no_chart
+st.plotly_chart = _no_chart
+runpy.run_path("app.py", run_name="__main__")
+'''
+WITHOUT_CHARTS = ", no charts"
 TARGET_SECONDS = 3.0
 LOAD_TIMEOUT_MS = 120_000
 #: The frontend chunk of Streamlit's plotly charts (plotly.js and its React wrapper), as its file name starts.
@@ -240,9 +261,10 @@ def ready_seconds(base_url: str) -> float:
 
 
 @contextmanager
-def server(script: str) -> Iterator[tuple[str, int]]:
-    """A fresh server of ``script`` that has answered its health check: (base URL, its PID); stopped by its PID."""
-    process, base_url, log_path = start_streamlit_server("bench-first-load.log", script=script)
+def server(script: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """A fresh server of ``script`` (``env`` added to its environment) that has answered its health check:
+    (base URL, its PID); stopped by its PID."""
+    process, base_url, log_path = start_streamlit_server("bench-first-load.log", env=env, script=script)
     try:
         wait_until_healthy(process, base_url, log_path, warm_up=False)
         yield base_url, process.pid
@@ -268,14 +290,14 @@ def report(results: dict[str, tuple[list[float], list[Load], list[Load]]], repea
         f"First load in chromium, medians: cold = the first visitor once the server is ready ({repeats} server "
         f"starts), warm = {repeats * warm} new sessions after it; target: cold <= {TARGET_SECONDS:g} s"
     )
-    print(f"{'page':22} {'ready s':>8} {'cold s':>7} {'warm s':>7} {'cold - baseline':>16}  cold runs")
+    print(f"{'page':28} {'ready s':>8} {'cold s':>7} {'warm s':>7} {'cold - baseline':>16}  cold runs")
     base_cold = _median(results[BASELINE][1], "painted")
     for name, (ready, cold, warm_loads) in results.items():
         median = _median(cold, "painted")
-        verdict = "" if name in (BASELINE, CHART_BASELINE) else ("ok" if median <= TARGET_SECONDS else "OVER")
+        verdict = ("ok" if median <= TARGET_SECONDS else "OVER") if name in PAGES else ""
         runs = " ".join(f"{one.painted:.2f}" for one in cold)
         print(
-            f"{name:22} {statistics.median(ready):>8.2f} {median:>7.2f} {_median(warm_loads, 'painted'):>7.2f} "
+            f"{name:28} {statistics.median(ready):>8.2f} {median:>7.2f} {_median(warm_loads, 'painted'):>7.2f} "
             f"{median - base_cold:>16.2f}  {runs}  {verdict}"
         )
     print(
@@ -287,14 +309,14 @@ def report(results: dict[str, tuple[list[float], list[Load], list[Load]]], repea
     )
     header = ("session", "script", "after", "painted", "srv CPU", "brw CPU", "plotly", "sent kB", "charts")
     header += ("fig kB", "redraws")
-    print(f"{'page':22} " + " ".join(f"{h:>8}" for h in header))
+    print(f"{'page':28} " + " ".join(f"{h:>8}" for h in header))
     for name, (_, cold, warm_loads) in results.items():
         loads = cold + warm_loads
         fields = ("session", "script", "after", "painted", "server_cpu", "browser_cpu", "plotly_cpu")
         timings = " ".join(f"{_median(loads, field):>8.2f}" for field in fields)
         sizes = f"{_median(loads, 'kilobytes'):>8.0f} {_median(loads, 'charts'):>8.0f} "
         counts = f"{_median(loads, 'chart_kilobytes'):>8.0f} {_median(loads, 'redraws'):>8.0f}"
-        print(f"{name:22} {timings} {sizes}{counts}")
+        print(f"{name:28} {timings} {sizes}{counts}")
 
 
 def main() -> None:
@@ -302,8 +324,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="fresh servers per page (cold loads)")
     parser.add_argument("--warm", type=int, default=3, help="new sessions per server after the cold load")
     parser.add_argument("--pages", nargs="*", default=list(PAGES), choices=list(PAGES))
+    parser.add_argument("--without-charts", action="store_true", help="each page again with no plotly charts")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        tempfile.NamedTemporaryFile("w", dir=ROOT, prefix=".bench-without-charts-", suffix=".py") as wrapper,
+        sync_playwright() as playwright,
+    ):
+        wrapper.write(WITHOUT_CHARTS_SCRIPT)
+        wrapper.flush()
         jobs = {}
         for name, text in ((BASELINE, BASELINE_SCRIPT), (CHART_BASELINE, CHART_BASELINE_SCRIPT)):
             script = Path(folder) / f"baseline{len(jobs)}.py"
@@ -311,6 +340,8 @@ def main() -> None:
             jobs[name] = ("/", "Baseline", str(script))
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         jobs |= {name: (*PAGES[name], "app.py") for name in args.pages}
+        if args.without_charts:
+            jobs |= {name + WITHOUT_CHARTS: (*PAGES[name], Path(wrapper.name).name) for name in args.pages}
         results: dict[str, tuple[list[float], list[Load], list[Load]]] = {name: ([], [], []) for name in jobs}
         for _ in range(args.repeats):  # interleaved, so every page sees the same load from other processes
             for name, (path, title, script) in jobs.items():

@@ -8,6 +8,9 @@ A 20,000-character bracket text keeps an epoch at about 16 steps.
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import torch
 
@@ -43,12 +46,13 @@ def metric(at, label: str) -> str:
 
 
 def shapes(at) -> dict[str, str]:
-    table = next(df.value for df in at.dataframe if "stage" in df.value.columns)
+    table = next(t.value for t in at.table if "stage" in t.value.columns)
     return dict(zip(table["stage"], table["shape"], strict=True))
 
 
 def codes(at) -> list[str]:
-    return [c.value for c in at.code]
+    """The texts of the page's code blocks (``code_block``: escaped text in a <pre>)."""
+    return [html.unescape(re.fullmatch(r"<pre[^>]*>(.*)</pre>", h.proto.body, re.S)[1]) for h in at.get("html")]
 
 
 def upload(at, name: str, data: bytes):

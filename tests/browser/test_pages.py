@@ -99,15 +99,26 @@ _GROWN_MARGINS = """
 """
 
 
+#: Streamlit's scripts that a page's first view does without (file names start so): st.code's syntax highlighter
+#: (1.5 MB; ``code_block`` instead) and st.dataframe's grid (0.5 MB; st.table for a few rows). Each costs the
+#: first load its download, parsing and running (the highlighter ~0.5 s of the page's main thread here).
+HEAVY_SCRIPTS = ("StreamlitSyntaxHighlighter.", "DataFrame.")
+
+
 @pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
-def test_first_view_charts_are_drawn_once(app, shot, spec: PageSpec):
+def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, spec: PageSpec):
     """Every chart of a page's first view has the margins its axis titles, colour bar and legend need, so
-    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again)."""
+    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again); and the first view
+    fetches none of Streamlit's heavy scripts that a lighter element does the same for (``HEAVY_SCRIPTS``)."""
+    scripts: list[str] = []
+    app.page.on("request", lambda request: scripts.append(request.url.rsplit("/", 1)[-1]))
     app.goto(spec.path)
     app.heatmaps()  # every chart drawn
     shot("first-view")
     grown = [chart for chart in app.page.evaluate(_GROWN_MARGINS) if chart["grown"]]
     assert not grown, f"charts whose margins grew after their first draw: {grown}"
+    heavy = sorted({name for name in scripts if name.startswith(HEAVY_SCRIPTS)})
+    assert not heavy, f"the first view fetched {heavy}"
     app.assert_healthy()
 
 

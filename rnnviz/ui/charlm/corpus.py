@@ -26,7 +26,7 @@ from rnnviz.charlm.corpora import (
     visible,
 )
 from rnnviz.ui.common.idle import held, on_idle
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import code_block, escape_markdown
 
 KINDS = {
     "brackets": "Nested brackets (synthetic, exact entropy)",
@@ -131,7 +131,7 @@ def corpus_summary(corpus: Corpus) -> None:
             "generator: no model can do better on average.",
         )
     with st.expander(escape_markdown(f"A sample of “{corpus.name}” and its vocabulary"), icon=":material/description:"):
-        st.code(corpus.text[:600], language=None, wrap_lines=True)
+        code_block(corpus.text[:600])
         shown = " ".join(visible(c) for c in vocabulary.chars[:300])
         more = f" … and {vocabulary.size - 300:,} more" if vocabulary.size > 300 else ""
         st.caption(escape_markdown(f"Vocabulary, most frequent first: {shown}{more}"))

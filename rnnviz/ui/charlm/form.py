@@ -56,7 +56,7 @@ def char_settings_sidebar() -> CharSettings | None:
 def shapes_table(settings: CharSettings, vocab_size: int) -> None:
     """Every stage of one batch under these settings: text -> indices -> inputs -> outputs -> logits."""
     rows = stage_shapes(settings, vocab_size)
-    st.dataframe(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True)
 
 
 def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: SampleSpec) -> list[str]:

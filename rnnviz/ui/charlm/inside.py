@@ -165,12 +165,12 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
         [
             {
                 "feature": m.feature,
-                "best unit": m.unit if m.unit >= 0 else None,
-                "Pearson r": m.r,
+                "best unit": str(m.unit) if m.unit >= 0 else "–",  # – : the feature does not vary on this text
+                "Pearson r": f"{m.r:+.3f}" if m.unit >= 0 else "–",
                 "characters where defined": m.defined,
             }
             for m in matches
         ]
     )
     st.caption("The unit of h that follows each feature most closely on this text:")
-    st.dataframe(table, hide_index=True, width="content")
+    st.table(table, hide_index=True, width="content")

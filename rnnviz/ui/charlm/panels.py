@@ -14,7 +14,7 @@ from rnnviz.charlm.samples import EpochSamples
 from rnnviz.charlm.trainer import CharTrainer
 from rnnviz.figures.chars import perplexity_curve
 from rnnviz.training.live import LiveRun
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import code_block, escape_markdown
 
 #: Say "overfitting" once the held-out perplexity is this much above its best.
 OVERFIT_RATIO = 1.02
@@ -83,8 +83,8 @@ def latest_samples(samples: EpochSamples | None) -> None:
     else:
         latest = samples.latest()
         st.markdown(f"**Samples after epoch {latest[0].epoch}, {latest[0].mode}** (each starts with its prefix)")
-        for sample in latest:  # user text only ever as code: no markdown, no HTML
-            st.code(sample.text, language=None, wrap_lines=True)
+        for sample in latest:  # user text only ever escaped: no markdown, no HTML
+            code_block(sample.text)
         if len(samples.samples) > len(samples.latest()):
             with st.expander(f"All {len(samples.samples)} samples, newest first", icon=":material/history:"):
                 rows = [s._asdict() for s in reversed(samples.samples)]

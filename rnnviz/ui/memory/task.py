@@ -9,6 +9,7 @@ from rnnviz.figures.memory import adding_sequence
 from rnnviz.memory.data import CHANCE_MSE, CHANCE_RATE, SOLVED_RATE, TOLERANCE
 from rnnviz.memory.model import predict
 from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
+from rnnviz.ui.common.text import code_block
 
 #: The held-out sequence the page's views look at (chosen in the gradient section).
 SEQUENCE_KEY = "memory.grad.sequence"
@@ -53,4 +54,4 @@ def task_section(trainer: MemoryTrainer | None) -> None:
         figure = adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, name="A held-out sequence")
         st.plotly_chart(figure, key="memory.example")
     with st.expander("The model and one training step in PyTorch", icon=":material/code:"):
-        st.code(TRAINING_STEP, language="python")
+        code_block(TRAINING_STEP)

@@ -85,9 +85,8 @@ def shapes_expander(trace: Trace, layer: int, label: str) -> None:
     """The shape of every quantity the cell touches at one step (the same at every step)."""
     with st.expander(label):
         shapes = step_shapes(trace, layer)
-        st.dataframe(
-            {"quantity": [name for name, _ in shapes], "shape": [str(shape) for _, shape in shapes]},
-            hide_index=True,
+        st.table(
+            {"quantity": [name for name, _ in shapes], "shape": [str(shape) for _, shape in shapes]}, hide_index=True
         )
 
 
