@@ -225,3 +225,15 @@ def test_cell_loop_equivalence_is_shown(step, cell):
     step.selectbox(key="cell").set_value(cell).run()
     name = {"LSTM": "LSTMCell", "GRU": "GRUCell", "RNN (tanh)": "RNNCell"}[cell]
     assert any(f"same numbers from torch.nn.{name} called step by step" in c.value for c in step.caption)
+
+
+def test_the_shapes_expander_lists_every_quantity_of_one_lstm_step(step):
+    """A plain table (no data grid: its script is heavy for a first load) with every quantity of one step."""
+    table = step.table[0].value
+    shapes = {name: tuple(int(n) for n in shape.strip("()").split(",") if n) for name, shape in table.values}
+    names = ["x_t", "W_ih", "h_{t-1}", "W_hh", "b_ih", "b_hh", "i_t", "f_t", "g_t", "o_t", "c_{t-1}", "c_t", "h_t"]
+    assert list(shapes) == names
+    (batch, inputs), (_, hidden) = shapes["x_t"], shapes["h_t"]
+    assert shapes["W_ih"] == (4 * hidden, inputs) and shapes["W_hh"] == (4 * hidden, hidden)
+    assert shapes["b_ih"] == shapes["b_hh"] == (4 * hidden,)
+    assert all(shapes[name] == (batch, hidden) for name in names[6:])
