@@ -23,7 +23,8 @@ def test_training_briefly_makes_a_sample_appear(app):
     main.get_by_role("button", name="Start").click()
     heading = main.get_by_text(re.compile(r"Samples after epoch \d+, greedy"))
     expect(heading).to_be_visible(timeout=SAMPLE_TIMEOUT_MS)
-    samples = [text for text in main.get_by_test_id("stCode").all_inner_texts() if text.startswith(("((", "a[b"))]
+    blocks = main.get_by_test_id("stHtml").locator("pre").all_inner_texts()  # code_block: the samples' texts
+    samples = [text for text in blocks if text.startswith(("((", "a[b"))]
     assert len(samples) == 2 and all(len(text.strip()) > 40 for text in samples), samples
     app.screenshot("training")
 
