@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from torch import Tensor
 
 from rnnviz.figures import gradients as figures
 from rnnviz.memory.gradients import (
@@ -45,21 +45,24 @@ MAP_HOW_TO_READ = (
 
 @dataclass(eq=False)
 class Views:
-    """Every gradient view of one state of the race's models on one held-out sequence. ``models`` are copies
-    taken at that state (training may go on): the map and the forget-gate path, computed when first drawn, read
-    them, so every view shows the same models."""
+    """Every gradient view of one state of the race's models on one held-out sequence ``x`` (T, 2) with its
+    ``target``. ``models`` are copies taken at that state (training may go on): the map and the forget-gate path,
+    computed when first drawn, read them, so every view shows the same models."""
 
     state: tuple  # ((run number, steps done), ...), sequence index: what the views were computed from
     models: dict[str, MemoryModel]
+    x: Tensor
+    target: float
     flows: dict[str, Flow]
     marks: tuple[int, int]
     seconds: float  # to compute the flows
-    forget_of: Callable[[], ForgetView | None] = field(repr=False)
 
     @cached_property
     def forget(self) -> ForgetView | None:
         """The LSTM's forget-gate view (None without an LSTM in the race), computed once when first asked for."""
-        return self.forget_of()
+        if "LSTM" not in self.models:
+            return None
+        return forget_view(self.models["LSTM"], self.x, self.target, self.flows["LSTM"])
 
 
 def model_state(race: LiveRace, index: int) -> tuple:
@@ -76,12 +79,8 @@ def compute_views(race: LiveRace, index: int) -> Views:
         with trainer.lock:
             models[cell] = copy.deepcopy(trainer.model)
         flows[cell] = gradient_flow(models[cell], x, target)
-
-    def forget_of() -> ForgetView | None:
-        return forget_view(models["LSTM"], x, target, flows["LSTM"]) if "LSTM" in models else None
-
     marks = tuple(int(m) for m in next(iter(runs.values())).held_out.marks[index])
-    return Views(model_state(race, index), models, flows, marks, time.perf_counter() - start, forget_of)
+    return Views(model_state(race, index), models, x, target, flows, marks, time.perf_counter() - start)
 
 
 def badge(views: Views) -> None:
@@ -130,9 +129,8 @@ def map_figure(race: LiveRace, views: Views, cell: str) -> go.Figure:
     cache = race.page_cache.setdefault("gradient_maps", {})
     key = (views.state, cell)
     if key not in cache:
-        x, _ = held_out_sequence(trainers(race)[cell], views.state[1])
         cache.clear()
-        cache[key] = connectivity_map(views.models[cell], x)
+        cache[key] = connectivity_map(views.models[cell], views.x)
     shown: ConnectivityMap = cache[key]
     return figures.connectivity_map(shown.values, shown.rows, cell=cell, marks=views.marks)
 
