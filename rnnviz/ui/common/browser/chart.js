@@ -1,0 +1,95 @@
+// A plotly figure drawn in this page by plotly.js (rnnviz.ui.common.chart).
+//
+// data: figure (the figure's JSON, with rnnviz's template), config (plotly.js config), height (px), title.
+// plotly.js is the cartesian partial bundle (scatter, bar, heatmap: every trace rnnviz draws), loaded once per
+// page from this component's files and shared with the PNG/SVG export. A chart is drawn when it comes near the
+// viewport, so a first load draws only what a person sees; a chart already drawn is updated in place
+// (Plotly.react) when the server sends a new figure. The theme's text colour and font come from the page.
+
+import { loadPlotly } from "./plotly_bundle.js";
+
+const NEAR_VIEWPORT = "300px 0px"; // start drawing a chart this far before it scrolls into view
+
+function themed(layout, element) {
+  // the page's text colour and font, where the figure does not set its own
+  const style = getComputedStyle(element);
+  const colour = style.getPropertyValue("--st-text-color").trim() || style.color;
+  const family = style.getPropertyValue("--st-font").trim() || style.fontFamily;
+  const template = structuredClone(layout.template || {});
+  template.layout = template.layout || {};
+  template.layout.font = { color: colour, family, ...(template.layout.font || {}) };
+  return { ...layout, template };
+}
+
+async function draw(chart) {
+  const state = chart.__chart;
+  const shown = state.next;
+  if (state.drawing || shown === state.drawn || shown === state.failed) return;
+  state.drawing = true;
+  const message = chart.parentElement.querySelector(".rnnviz-chart-error");
+  try {
+    const Plotly = await loadPlotly();
+    const figure = JSON.parse(shown.figure);
+    await Plotly.react(chart, figure.data || [], themed(figure.layout || {}, chart), shown.config);
+    state.drawn = shown;
+    if (state.next === shown) chart.dataset.drawn = "true";
+    message.hidden = true;
+  } catch (error) {
+    state.failed = shown; // tried again when the chart next comes into view, or with the next figure
+    message.textContent = `This chart could not be drawn: ${error.message}`;
+    message.hidden = false;
+  } finally {
+    state.drawing = false;
+  }
+  if (state.visible && state.next !== state.drawn && state.next !== state.failed) draw(chart); // a newer one came
+}
+
+const observers = new Map(); // scrolling element -> the IntersectionObserver of the charts inside it
+
+function nearby(entries) {
+  for (const entry of entries) {
+    const state = entry.target.__chart;
+    state.visible = entry.isIntersecting;
+    if (state.visible) {
+      state.failed = null;
+      draw(entry.target);
+    }
+  }
+}
+
+function observerFor(chart) {
+  // The page scrolls inside Streamlit's main area, not the document: a margin around the window would be cut by
+  // that element's edges, so the observer watches the chart against the element that scrolls it.
+  let root = chart.parentElement;
+  while (root && !/(auto|scroll)/.test(getComputedStyle(root).overflowY)) root = root.parentElement;
+  if (!observers.has(root)) observers.set(root, new IntersectionObserver(nearby, { root, rootMargin: NEAR_VIEWPORT }));
+  return observers.get(root);
+}
+
+const resizer = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const chart = entry.target;
+    if (chart.__chart.drawn && window.Plotly) window.Plotly.Plots.resize(chart);
+  }
+});
+
+export default function ({ parentElement, data }) {
+  const chart = parentElement.querySelector(".rnnviz-chart");
+  chart.style.height = `${data.height}px`; // the chart's room is kept before it is drawn: nothing below moves
+  chart.setAttribute("aria-label", data.title); // what a screen reader says, and how tests find a chart
+  chart.__chart ??= { next: null, drawn: null, failed: null, drawing: false, visible: false };
+  const state = chart.__chart;
+  const config = JSON.stringify(data.config);
+  if (!state.next || state.next.figure !== data.figure || state.next.configText !== config) {
+    state.next = { figure: data.figure, config: data.config, configText: config };
+    chart.dataset.drawn = "false"; // until this figure is drawn (tests and benchmarks wait for "true")
+    if (state.visible) draw(chart);
+  }
+  const observer = observerFor(chart);
+  observer.observe(chart); // no-op when already observed
+  resizer.observe(chart);
+  return () => {
+    observer.unobserve(chart);
+    resizer.unobserve(chart);
+  };
+}
