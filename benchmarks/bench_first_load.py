@@ -71,6 +71,7 @@ PAGES = {
     "Shapes & layouts": ("/shapes", "Shapes & layouts"),
     "Train: sin → cos": ("/train_sine", "Train: sin → cos"),
     "Language model": ("/char_lm", "Language model"),
+    "Memory & gradients": ("/memory", "Memory & gradients"),
 }
 BASELINE = "bare Streamlit page"
 BASELINE_SCRIPT = 'import streamlit as st\n\nst.title("Baseline")\nst.write("A page with nothing to compute.")\n'
@@ -114,7 +115,8 @@ _LOADED = """
     && root.getAttribute("data-test-script-state") === "notRunning"
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-testid="stSkeleton"]')
-    && document.querySelectorAll('[data-testid="stBidiComponentRegular"]').length === charts.length
+    && document.querySelectorAll('[data-testid="stBidiComponentRegular"]').length
+      === charts.length + document.querySelectorAll(".st-key-rnnviz-plotly-preload").length
     && charts.every((chart) => chart.style.height !== "" && (!inWindow(chart) || chart.dataset.drawn === "true"))
     && streamlitCharts.every((chart) => chart.querySelector(".js-plotly-plot")?._fullLayout);
   if (done && window.__loadedAt === undefined) window.__loadedAt = performance.now();

@@ -74,6 +74,12 @@ const resizer = new ResizeObserver((entries) => {
 });
 
 export default function ({ parentElement, data }) {
+  if (data.preload) {
+    // chart.preload_plotly: plotly.js loaded when the browser is idle (or by the first chart that needs it)
+    parentElement.querySelector(".rnnviz-chart")?.remove();
+    (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
+    return;
+  }
   const chart = parentElement.querySelector(".rnnviz-chart");
   chart.style.height = `${data.height}px`; // the chart's room is kept before it is drawn: nothing below moves
   chart.setAttribute("aria-label", data.title); // what a screen reader says, and how tests find a chart
