@@ -33,21 +33,38 @@ BUNDLE = ASSETS / "plotly-cartesian.min.js"
 DEFAULT_HEIGHT = 450
 _GRID = "rgba(128, 128, 128, 0.22)"  # faint on white and on a dark background alike
 _AXIS = dict(gridcolor=_GRID, zerolinecolor="rgba(128, 128, 128, 0.45)", linecolor=_GRID, automargin=True)
-#: rnnviz's plotly template: only what a figure does not set itself.
+_AXIS_TEXT = dict(tickfont={"size": 12})
+#: rnnviz's plotly template: only what a figure does not set itself. Sizes (px) as Streamlit's own chart theme
+#: draws them (the figures' margins were fitted to it: ``rnnviz.figures.style.MARGIN``); the browser adds the
+#: page theme's colours (``chart.js``).
 TEMPLATE = {
     "layout": {
         "paper_bgcolor": "rgba(0, 0, 0, 0)",
         "plot_bgcolor": "rgba(0, 0, 0, 0)",
         "colorway": list(CATEGORY_COLOURS),
-        "xaxis": _AXIS,
-        "yaxis": _AXIS,
-        "hoverlabel": {"font": {"size": 13}},
-        "title": {"font": {"size": 15}},
+        "font": {"size": 12},
+        "title": {"font": {"size": 16, "weight": 600}, "x": 0, "xanchor": "left"},
+        "legend": {"font": {"size": 12}},
+        "xaxis": {
+            **_AXIS,
+            **_AXIS_TEXT,
+            "showgrid": False,
+            "zeroline": False,
+            "title": {"font": {"size": 14}, "standoff": 20},
+        },
+        "yaxis": {**_AXIS, **_AXIS_TEXT, "title": {"font": {"size": 14}, "standoff": 24}},
+        "hoverlabel": {"font": {"size": 12}},
     }
 }
 #: The template of a PNG/SVG export (``image_export``): the charts' on white, with Streamlit's light text colour.
 EXPORT_TEMPLATE = {
-    "layout": {**TEMPLATE["layout"], "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#31333F"}}
+    "layout": {
+        **TEMPLATE["layout"],
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "font": {**TEMPLATE["layout"]["font"], "color": "rgba(49, 51, 63, 0.6)"},
+        "title": {**TEMPLATE["layout"]["title"], "font": {**TEMPLATE["layout"]["title"]["font"], "color": "#31333F"}},
+    }
 }
 #: Every trace type of plotly.js's cartesian bundle (``Plotly.PlotSchema.get().traces``): what a chart can draw.
 CARTESIAN_TRACES = frozenset(

@@ -10,14 +10,27 @@ import { loadPlotly } from "./plotly_bundle.js";
 
 const NEAR_VIEWPORT = "300px 0px"; // start drawing a chart this far before it scrolls into view
 
+function rgba(colour, alpha) {
+  // any CSS colour as rgba() with the given opacity (a canvas normalises it to #rrggbb)
+  const context = document.createElement("canvas").getContext("2d");
+  context.fillStyle = colour;
+  const hex = context.fillStyle.startsWith("#") ? context.fillStyle : "#31333f";
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
 function themed(layout, element) {
-  // the page's text colour and font, where the figure does not set its own
+  // The page theme's colours and font where neither the figure nor its template sets them: text faded as
+  // Streamlit's charts draw it, titles in the text colour, hover labels on the page's background.
   const style = getComputedStyle(element);
-  const colour = style.getPropertyValue("--st-text-color").trim() || style.color;
+  const text = style.getPropertyValue("--st-text-color").trim() || style.color;
+  const background = style.getPropertyValue("--st-background-color").trim() || "white";
   const family = style.getPropertyValue("--st-font").trim() || style.fontFamily;
   const template = structuredClone(layout.template || {});
-  template.layout = template.layout || {};
-  template.layout.font = { color: colour, family, ...(template.layout.font || {}) };
+  const base = (template.layout = template.layout || {});
+  base.font = { color: rgba(text, 0.6), family, ...base.font };
+  base.title = { ...base.title, font: { color: text, ...(base.title || {}).font } };
+  base.hoverlabel = { bgcolor: background, ...base.hoverlabel };
   return { ...layout, template };
 }
 
