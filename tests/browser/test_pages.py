@@ -162,6 +162,25 @@ def test_plotly_js_is_loaded_while_the_page_opens_even_with_no_chart_in_view(app
     app.assert_healthy()
 
 
+def test_charts_stay_readable_in_a_dark_theme(app):
+    """With the system in dark mode Streamlit draws the page dark; rnnviz's figures keep their white card, so
+    their text stays dark (the dark theme's light text would be unread on white)."""
+    app.page.emulate_media(color_scheme="dark")
+    app.goto("/")
+    page_text = app.page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stMain] h1')).color")
+    assert page_text != "rgb(49, 51, 63)"  # the page is in its dark theme
+    chart = app.chart("hidden state h_t")
+    title, tick, faded = chart.evaluate(
+        """(plot) => {
+          const tick = plot.querySelector('.xtick text').style;
+          return [plot.querySelector('.gtitle').style.fill, tick.fill, tick.fillOpacity];
+        }"""
+    )
+    assert title == tick == "rgb(49, 51, 63)" and float(faded) == 0.6  # ticks faded as Streamlit draws them
+    app.screenshot("dark")
+    app.assert_healthy()
+
+
 # --------------------------------------------------------------------------- the Overview page
 
 

@@ -19,12 +19,21 @@ function rgba(colour, alpha) {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 
+const LIGHT_TEXT = "#31333f"; // Streamlit's text colour on a light background
+const LIGHT_BACKGROUND = "#ffffff";
+
+function transparent(colour) {
+  return !colour || colour === "transparent" || /^rgba\(.*,\s*0\)$/.test(colour.replace(/\s/g, ""));
+}
+
 function themed(layout, element) {
   // The page theme's colours and font where neither the figure nor its template sets them: text faded as
-  // Streamlit's charts draw it, titles in the text colour, hover labels on the page's background.
+  // Streamlit's charts draw it, titles in the text colour, hover labels on the page's background. A figure on
+  // its own (light) background keeps the light theme's text in a dark theme too: light text on white is unread.
   const style = getComputedStyle(element);
-  const text = style.getPropertyValue("--st-text-color").trim() || style.color;
-  const background = style.getPropertyValue("--st-background-color").trim() || "white";
+  const own = !transparent(layout.paper_bgcolor);
+  const text = own ? LIGHT_TEXT : style.getPropertyValue("--st-text-color").trim() || style.color;
+  const background = own ? LIGHT_BACKGROUND : style.getPropertyValue("--st-background-color").trim() || "white";
   const family = style.getPropertyValue("--st-font").trim() || style.fontFamily;
   const template = structuredClone(layout.template || {});
   const base = (template.layout = template.layout || {});
