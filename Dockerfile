@@ -24,8 +24,6 @@ COPY app.py pyproject.toml ./
 COPY app_pages/ app_pages/
 COPY assets/ assets/
 COPY rnnviz/ rnnviz/
-# The PNG/SVG export component serves its own copy of the plotly package's plotly.js (as `make install` does).
-RUN python -c "import pathlib, plotly, shutil; shutil.copy(pathlib.Path(plotly.__file__).parent / 'package_data/plotly.min.js', 'rnnviz/ui/common/browser/plotly.min.js')"
 
 RUN useradd --create-home --uid 10001 rnnviz
 USER rnnviz

@@ -9,19 +9,17 @@ CHROMIUM ?= /usr/bin/chromium
 PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" ; test $${PIPESTATUS[0]} -eq 0
 
 SHELL := /bin/bash
-# PNG/SVG export runs plotly.js in the browser, served from the component's files: a copy of the plotly package's.
-PLOTLY_JS := rnnviz/ui/common/browser/plotly.min.js
 
 .PHONY: run test lint unit app browser bench models chromium system-packages docker install install-dev clean
 
 # As soon as the server answers, the script health check runs the app once: it warms the process up.
-run: $(VENV)/.installed $(PLOTLY_JS)
+run: $(VENV)/.installed
 	@curl --silent --output /dev/null --noproxy '*' --retry 120 --retry-delay 1 --retry-connrefused \
 		http://127.0.0.1:$(PORT)/_stcore/script-health-check &
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-dev $(PLOTLY_JS) system-packages lint
+test: $(VENV)/.installed-dev system-packages lint
 	$(PY) -m pytest tests
 
 lint: $(VENV)/.installed-dev
@@ -31,21 +29,21 @@ lint: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/unit
 
-app: $(VENV)/.installed-dev $(PLOTLY_JS)
+app: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/app
 
-browser: $(VENV)/.installed-dev $(PLOTLY_JS) system-packages
+browser: $(VENV)/.installed-dev system-packages
 	$(PY) -m pytest tests/browser
 
 # Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
 models: $(VENV)/.installed
 	$(PY) -m rnnviz.reference.build
 
-bench: $(VENV)/.installed-dev $(PLOTLY_JS) chromium
+bench: $(VENV)/.installed-dev chromium
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done
 
-install: $(VENV)/.installed $(PLOTLY_JS)
-install-dev: $(VENV)/.installed-dev $(PLOTLY_JS)
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
@@ -60,8 +58,6 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install -r requirements-dev.txt $(PIP_FILTER)
 	touch $@
 
-$(PLOTLY_JS): $(VENV)/.installed
-	cp "$$($(PY) -c 'import pathlib, plotly; print(pathlib.Path(plotly.__file__).parent / "package_data/plotly.min.js")')" $@
 
 # Debian packages the tests need, installed when missing (as root): chromium (browser tests and the
 # first-load benchmark; playwright cannot download browsers here), fonts-noto-cjk (Chinese, Japanese and Korean
@@ -94,4 +90,4 @@ docker:
 	@docker image ls $(IMAGE) --format 'built {{.Repository}}:{{.Tag}}, {{.Size}}'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(PLOTLY_JS)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

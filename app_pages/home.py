@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz.core.spec import torch_constructor
 from rnnviz.figures import unit_time_heatmap
 from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.model_choice import model_label, sidebar_model_choice
 from rnnviz.ui.common.sidebar import index_picker
@@ -56,5 +57,5 @@ for name in trace.state_names:
         title=f"{label[name]} — layer {layer}, {['forward', 'reverse'][direction]}",
         step_labels=reading.labels if reading else None,
     )
-    st.plotly_chart(fig, key=f"home.heatmap.{name}")
+    plotly_chart(fig, key=f"home.heatmap.{name}")
     figure_downloads(fig, f"{name}_layer{layer}_dir{direction}", key=f"home.{name}")

@@ -4,7 +4,7 @@
 - ``streamlit``: ``st.plotly_chart``, as the app draws them (Streamlit loads its 4.7 MB plotly chunk);
 - ``plotly.js``: a Custom Component v2 calling ``Plotly.newPlot`` with the plotly package's own bundle (4.8 MB);
 - ``cartesian``: the same component with plotly.js's cartesian partial bundle (1.4 MB: scatter, bar, heatmap and
-  the other 2-D traces), if ``--cartesian`` names it (``npm pack plotly.js-cartesian-dist-min@3.4.0`` fetches it).
+  the other 2-D traces), the one the app vendors and draws its charts with (``rnnviz.ui.common.chart``).
 
 The component loads its bundle once per page from the server's static files (``/app/static/``, served as text:
 it is fetched and run as a script from a blob URL). Each load is a fresh server's first visitor in a new browser
@@ -13,7 +13,7 @@ renderers alternate, so every one sees the same load from other processes; ``ben
 screenshot of each. A question for the chart layer,
 not a page of the app: ``bench_first_load.py --without-charts`` gives the pages' floor without any chart.
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_chart_renderers.py [--repeats 5] [--cartesian PATH]``
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_chart_renderers.py [--repeats 5]``
 """
 
 from __future__ import annotations
@@ -26,14 +26,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+import plotly
 from playwright.sync_api import sync_playwright
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.bench_first_load import server
-from rnnviz.ui.common.image_export import PLOTLY_JS_SOURCE
+from rnnviz.ui.common.chart import BUNDLE
+from tests.app.helpers import figures
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 
 ROOT = Path(__file__).resolve().parents[1]
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"  # the plotly package's
 CHARTS = 9
 SHOTS = ROOT / "benchmarks" / "results"  # each renderer's page as last drawn, to compare by eye
 PAGE = """
@@ -89,20 +92,19 @@ DRAWN = """(charts) => {
 
 
 def step_through_figures() -> list[dict]:
-    """The plotly figures of Step through at its defaults, as Streamlit sends them."""
+    """The plotly figures of Step through at its defaults, as the app sends them."""
     page = AppTest.from_file(str(ROOT / "app_pages" / "step_through.py"), default_timeout=120)
     page.run()
-    return [json.loads(chart.proto.spec) for chart in page.get("plotly_chart")]
+    return figures(page)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="cold loads per renderer")
-    parser.add_argument("--cartesian", type=Path, help="plotly-cartesian.min.js (plotly.js-cartesian-dist-min)")
     args = parser.parse_args()
     figures = step_through_figures()
     assert len(figures) == CHARTS, f"Step through drew {len(figures)} charts, not {CHARTS}"
-    renderers = ["streamlit", "plotly.js"] + (["cartesian"] if args.cartesian else [])
+    renderers = ["streamlit", "plotly.js", "cartesian"]
     times: dict[str, list[float]] = {renderer: [] for renderer in renderers}
     SHOTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
@@ -111,9 +113,8 @@ def main() -> None:
         (site / "chart.js").write_text(CHART_JS)
         (site / "figures.json").write_text(json.dumps(figures))
         (site / "static").mkdir()
-        shutil.copy(PLOTLY_JS_SOURCE, site / "static" / "plotly.js.js")
-        if args.cartesian:
-            shutil.copy(args.cartesian, site / "static" / "cartesian.js")
+        shutil.copy(PLOTLY_JS, site / "static" / "plotly.js.js")
+        shutil.copy(BUNDLE, site / "static" / "cartesian.js")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for _ in range(args.repeats):
             for renderer in renderers:

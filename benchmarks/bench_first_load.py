@@ -1,14 +1,17 @@
 """First load of every page in chromium: cold (the first visitor once a freshly started server is ready) and
-warm (a new browser session after it), with two same-run baselines on servers of their own: a bare Streamlit
-page (what Streamlit itself costs) and the same page with one small plotly chart (what any page with a chart
-costs: Streamlit loads plotly.js for the first one); and where each load's time goes.
+warm (a new browser session after it), with three same-run baselines on servers of their own: a bare Streamlit
+page (what Streamlit itself costs), the same page with one small chart drawn as the app draws its charts
+(``rnnviz.ui.common.chart``: the page loads plotly.js's cartesian bundle for the first one) and with one drawn
+by ``st.plotly_chart`` (Streamlit's whole plotly.js); and where each load's time goes.
 
 Each server is started as ``make run`` starts it: once it answers, the script health check runs the app once
 (which starts the server's warm-up, rnnviz/ui/common/warmup.py); "ready" is how long that takes, and the cold
 load follows. A load is timed from the navigation's start to the moment the page is complete on screen: its
-title drawn, the script run finished, no skeleton, every plotly chart drawn (``performance.now()`` in the
-page, polled every animation frame). Every browser session is new, so nothing comes from the browser's cache.
-Target: every page's cold first load <= 3 s. Servers run on free loopback ports and are stopped by their PID.
+title drawn, the script run finished, no skeleton, every chart mounted and every chart in the window drawn
+(the app draws a chart when it comes near the window: what is below is drawn as the reader scrolls;
+``performance.now()`` in the page, polled every animation frame). Every browser session is new, so nothing comes
+from the browser's cache. Target: every page's cold first load <= 3 s. Servers run on free loopback ports and
+are stopped by their PID.
 
 The breakdown of each load, read from the browser (CDP) and the server's process:
 
@@ -18,15 +21,16 @@ The breakdown of each load, read from the browser (CDP) and the server's process
 - ``after``: ``script_finished`` to complete on screen: the browser drawing what it was sent;
 - CPU seconds during the load, which other processes' load does not inflate as it does wall time: of the server
   process (``srv CPU``), of chromium's processes (``brw CPU``: renderer, GPU and network processes, and
-  Playwright's driver), of the page's main thread busy in Streamlit's plotly chunk (``plotly``: loading plotly.js
-  and drawing the charts, from a CDP sampling profile);
-- what went over the WebSocket: kilobytes in all, the number of plotly charts and their figure JSON;
+  Playwright's driver), of the page's main thread busy in plotly.js (``plotly``: the app's cartesian bundle or
+  Streamlit's plotly chunk, loading and drawing, from a CDP sampling profile);
+- what went over the WebSocket: kilobytes in all, the number of charts and their figure JSON; how many charts
+  were drawn when the load was complete (the ones in the window);
 - ``redraws``: how many times plotly.js drew a chart a second time because a margin had to grow to fit its
   colour bar, legend or axis titles (``rnnviz.figures.style.MARGIN`` leaves room for them in advance).
 
 Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` sessions each. ``--without-charts`` adds
 each page once more with every plotly chart left out (the app run through a wrapper that makes
-``st.plotly_chart`` draw nothing): what the page costs without plotly, the floor of any chart renderer.
+``rnnviz.ui.common.chart`` draw nothing): what the page costs without charts, the floor of any chart renderer.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3] [--warm 3] [--pages ...]
 [--without-charts]``
@@ -67,46 +71,54 @@ PAGES = {
     "Shapes & layouts": ("/shapes", "Shapes & layouts"),
     "Train: sin → cos": ("/train_sine", "Train: sin → cos"),
     "Language model": ("/char_lm", "Language model"),
+    "Memory & gradients": ("/memory", "Memory & gradients"),
 }
 BASELINE = "bare Streamlit page"
 BASELINE_SCRIPT = 'import streamlit as st\n\nst.title("Baseline")\nst.write("A page with nothing to compute.")\n'
-#: The floor of a page with any plotly chart: Streamlit loads plotly.js (its PlotlyChart chunk) for the first one.
+#: The floor of a page with a chart as the app draws it: the page loads plotly.js's cartesian bundle for the first.
 CHART_BASELINE = "bare page, one chart"
-CHART_BASELINE_SCRIPT = BASELINE_SCRIPT + 'st.plotly_chart({"data": [{"type": "scatter", "y": [1, 3, 2]}]})\n'
+CHART_BASELINE_SCRIPT = (
+    BASELINE_SCRIPT + "import plotly.graph_objects as go\n\nfrom rnnviz.ui.common.chart import plotly_chart\n\n"
+    'plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])), key="chart")\n'
+)
+#: The same with Streamlit's own chart, which loads its whole plotly.js (its PlotlyChart chunk) for the first one.
+STREAMLIT_CHART_BASELINE = "bare page, one st.plotly_chart"
+STREAMLIT_CHART_BASELINE_SCRIPT = BASELINE_SCRIPT + 'st.plotly_chart({"data": [{"type": "scatter", "y": [1, 3, 2]}]})\n'
 #: The app with every plotly chart left out (``--without-charts``). Written next to app.py while the benchmark
 #: runs: st.Page paths are read relative to the main script's folder.
-WITHOUT_CHARTS_SCRIPT = '''"""app.py with every plotly chart left out (bench_first_load.py --without-charts)."""
+WITHOUT_CHARTS_SCRIPT = '''"""app.py with every chart left out (bench_first_load.py --without-charts)."""
 import runpy
 
-import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
+from rnnviz.ui.common import chart
 
-
-def _no_chart(*args, **kwargs):
-    return None
-
-
-DeltaGenerator.plotly_chart = _no_chart
-st.plotly_chart = _no_chart
+chart._chart_component = lambda: (lambda **kwargs: None)
 runpy.run_path("app.py", run_name="__main__")
 '''
 WITHOUT_CHARTS = ", no charts"
 TARGET_SECONDS = 3.0
 LOAD_TIMEOUT_MS = 120_000
-#: The frontend chunk of Streamlit's plotly charts (plotly.js and its React wrapper), as its file name starts.
-PLOTLY_CHUNK = "PlotlyChart."
+#: plotly.js as its script's file name starts: the app's cartesian bundle, Streamlit's plotly chunk.
+PLOTLY_SCRIPTS = ("plotly-cartesian.", "PlotlyChart.")
 
 #: True once the page is complete on screen; records the time (ms since the navigation started) the first time.
 _LOADED = """
 (title) => {
   const h1 = document.querySelector('[data-testid="stMain"] h1');
   const root = document.querySelector('[data-testid="stApp"]');
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const charts = [...document.querySelectorAll(".rnnviz-chart")];
+  const inWindow = (chart) => {
+    const box = chart.getBoundingClientRect();
+    return box.bottom > 0 && box.top < innerHeight && box.width > 0;
+  };
+  const streamlitCharts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   const done = !!h1 && h1.textContent.trim() === title
     && root.getAttribute("data-test-script-state") === "notRunning"
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-testid="stSkeleton"]')
-    && charts.every((chart) => chart.querySelector(".js-plotly-plot")?._fullLayout);
+    && document.querySelectorAll('[data-testid="stBidiComponentRegular"]').length
+      === charts.length + document.querySelectorAll(".st-key-rnnviz-plotly-preload").length
+    && charts.every((chart) => chart.style.height !== "" && (!inWindow(chart) || chart.dataset.drawn === "true"))
+    && streamlitCharts.every((chart) => chart.querySelector(".js-plotly-plot")?._fullLayout);
   if (done && window.__loadedAt === undefined) window.__loadedAt = performance.now();
   return done;
 }
@@ -133,7 +145,8 @@ class Load:
     plotly_cpu: float
     kilobytes: float  # every WebSocket message from the server
     charts: int
-    chart_kilobytes: float  # the plotly charts' figure JSON
+    drawn: int  # charts drawn when the load was complete
+    chart_kilobytes: float  # the charts' figure JSON
     redraws: int  # of charts whose margins grew after a first draw
 
     @property
@@ -189,13 +202,13 @@ def browser_cpu_seconds(server_pid: int) -> float:
 
 
 def _plotly_seconds(profile: dict) -> float:
-    """Seconds of a CDP CPU profile spent in Streamlit's plotly chunk (self time of its functions)."""
+    """Seconds of a CDP CPU profile spent in plotly.js (self time of its functions)."""
     urls = {node["id"]: node["callFrame"]["url"] for node in profile["nodes"]}
     return (
         sum(
             delta
             for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True)
-            if PLOTLY_CHUNK in urls[sample].rsplit("/", 1)[-1]
+            if urls[sample].rsplit("/", 1)[-1].startswith(PLOTLY_SCRIPTS)
         )
         / 1e6
     )
@@ -222,6 +235,7 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         page.wait_for_function(_LOADED, arg=title, polling="raf", timeout=LOAD_TIMEOUT_MS)
         painted = page.evaluate("window.__loadedAt") / 1000
         redraws = page.evaluate(_MARGIN_REDRAWS)
+        drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
         server_cpu = process_cpu_seconds(server_pid) - cpu_before[0]
         browser_cpu = browser_cpu_seconds(server_pid) - cpu_before[1]
         plotly_cpu = _plotly_seconds(cdp.send("Profiler.stop")["profile"])
@@ -232,10 +246,11 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         message = ForwardMsg()
         message.ParseFromString(payload)
         messages.append((timestamp - start, len(payload), message))
-    charts = [
-        m.delta.new_element.plotly_chart.spec
-        for _, _, m in messages
-        if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "plotly_chart"
+    elements = [m.delta.new_element for _, _, m in messages if m.WhichOneof("type") == "delta"]
+    charts = [e.plotly_chart.spec for e in elements if e.WhichOneof("type") == "plotly_chart"] + [
+        e.bidi_component.json
+        for e in elements
+        if e.WhichOneof("type") == "bidi_component" and e.bidi_component.component_name == "rnnviz.chart"
     ]
     return Load(
         painted=painted,
@@ -246,6 +261,7 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         plotly_cpu=plotly_cpu,
         kilobytes=sum(size for _, size, _ in messages) / 1e3,
         charts=len(charts),
+        drawn=drawn,
         chart_kilobytes=sum(len(spec) for spec in charts) / 1e3,
         redraws=redraws,
     )
@@ -304,18 +320,18 @@ def report(results: dict[str, tuple[list[float], list[Load], list[Load]]], repea
         "\nWhere a load's time goes (medians of every load, cold and warm): seconds since the navigation started "
         "to the\nserver's first message (session), the script run as the browser sees it (script), the browser "
         "drawing after it\n(after); CPU seconds of the server process, of chromium's processes and of the page's "
-        "main thread in plotly.js;\nwhat the server sent: kB in all, plotly charts, kB of their figure JSON; "
-        "how many times plotly.js drew a\nchart again to grow its margins."
+        "main thread in plotly.js;\nwhat the server sent: kB in all, charts, kB of their figure JSON; charts "
+        "drawn when the load was complete;\nhow many times plotly.js drew a chart again to grow its margins."
     )
     header = ("session", "script", "after", "painted", "srv CPU", "brw CPU", "plotly", "sent kB", "charts")
-    header += ("fig kB", "redraws")
+    header += ("fig kB", "drawn", "redraws")
     print(f"{'page':28} " + " ".join(f"{h:>8}" for h in header))
     for name, (_, cold, warm_loads) in results.items():
         loads = cold + warm_loads
         fields = ("session", "script", "after", "painted", "server_cpu", "browser_cpu", "plotly_cpu")
         timings = " ".join(f"{_median(loads, field):>8.2f}" for field in fields)
         sizes = f"{_median(loads, 'kilobytes'):>8.0f} {_median(loads, 'charts'):>8.0f} "
-        counts = f"{_median(loads, 'chart_kilobytes'):>8.0f} {_median(loads, 'redraws'):>8.0f}"
+        counts = " ".join(f"{_median(loads, field):>8.0f}" for field in ("chart_kilobytes", "drawn", "redraws"))
         print(f"{name:28} {timings} {sizes}{counts}")
 
 
@@ -334,7 +350,12 @@ def main() -> None:
         wrapper.write(WITHOUT_CHARTS_SCRIPT)
         wrapper.flush()
         jobs = {}
-        for name, text in ((BASELINE, BASELINE_SCRIPT), (CHART_BASELINE, CHART_BASELINE_SCRIPT)):
+        baselines = (
+            (BASELINE, BASELINE_SCRIPT),
+            (CHART_BASELINE, CHART_BASELINE_SCRIPT),
+            (STREAMLIT_CHART_BASELINE, STREAMLIT_CHART_BASELINE_SCRIPT),
+        )
+        for name, text in baselines:
             script = Path(folder) / f"baseline{len(jobs)}.py"
             script.write_text(text)
             jobs[name] = ("/", "Baseline", str(script))

@@ -11,7 +11,7 @@ from rnnviz.figures.heatmaps import decimation_note, decimation_stride
 from rnnviz.figures.step_labels import labelled_time_axis, step_hover_labels
 from rnnviz.figures.style import CATEGORY_COLOURS, base_layout, legend_margin, step_marker
 
-#: Above this many points per line, a line is decimated and drawn with WebGL (scattergl).
+#: Above this many points per line, a line is decimated (a chart draws at most this many as SVG).
 MAX_LINE_POINTS = 2000
 #: At most this many lines are drawn per figure; the title says when more exist.
 MAX_LINES = len(CATEGORY_COLOURS)  # one colour each: a repeated colour would make two lines look alike
@@ -29,7 +29,7 @@ def sequence_lines(
 ) -> go.Figure:
     """One line per named series (each (T,)), time on x; ``changed`` series (same names) drawn dashed on top.
 
-    A vertical marker shows ``current_step``. Long series are decimated and drawn with scattergl. ``colours``
+    A vertical marker shows ``current_step``. Long series are decimated (``MAX_LINE_POINTS``). ``colours``
     gives some series their own colour (e.g. ``SIGNAL_COLOURS``); the others take the category colours.
     ``step_labels`` (T,) label the time axis with what was read at each step (a character model's text).
     """
@@ -38,7 +38,6 @@ def sequence_lines(
         title = f"{title} (first {MAX_LINES} of {len(series)} shown)"
     steps = len(next(iter(series.values()))) if series else 0
     stride = decimation_stride(steps, MAX_LINE_POINTS)
-    trace_type = go.Scattergl if stride > 1 else go.Scatter
     kept = np.arange(0, steps, stride)
     read = {}
     if step_labels is not None:
@@ -49,11 +48,11 @@ def sequence_lines(
     for index, name in enumerate(names):
         colour = (colours or {}).get(name, CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)])
         y = np.asarray(series[name], dtype=np.float32)[kept]
-        data.append(trace_type(x=kept, y=y, name=name, mode="lines", line=dict(color=colour), **read))
+        data.append(go.Scatter(x=kept, y=y, name=name, mode="lines", line=dict(color=colour), **read))
         if changed is not None and name in changed:
             y_changed = np.asarray(changed[name], dtype=np.float32)[kept]
             data.append(
-                trace_type(
+                go.Scatter(
                     x=kept, y=y_changed, name=f"{name} (changed)", mode="lines", line=dict(color=colour, dash="dash")
                 )
             )

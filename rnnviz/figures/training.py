@@ -75,16 +75,15 @@ def signal_vs_target(
 ) -> go.Figure:
     """Input sin (grey), target cos (black) and the model's prediction (blue) over x in radians; all (T,).
 
-    Long stretches (> MAX_LINE_POINTS) are decimated and drawn with WebGL."""
+    Long stretches (> MAX_LINE_POINTS) are decimated."""
     n = len(positions)
     stride = max(1, -(-n // MAX_LINE_POINTS))
-    trace_type = go.Scattergl if stride > 1 else go.Scatter
     x = as_float32(np.asarray(positions)[::stride] / np.pi)
     markers = "lines+markers" if n <= 60 else "lines"
     data = []
     if inputs is not None:
         data.append(
-            trace_type(
+            go.Scatter(
                 x=x,
                 y=as_float32(inputs)[::stride],
                 name=input_name,
@@ -93,10 +92,10 @@ def signal_vs_target(
             )
         )
     data.append(
-        trace_type(x=x, y=as_float32(target)[::stride], name="target cos(x)", mode=markers, line=dict(color="black"))
+        go.Scatter(x=x, y=as_float32(target)[::stride], name="target cos(x)", mode=markers, line=dict(color="black"))
     )
     data.append(
-        trace_type(
+        go.Scatter(
             x=x,
             y=as_float32(prediction)[::stride],
             name="prediction",

@@ -47,9 +47,16 @@ def open_page(page: str = HOME, query: dict[str, str] | None = None, model: str 
     return at
 
 
+def charts(at: AppTest) -> list[dict]:
+    """What every chart of the page (``rnnviz.ui.common.chart``) sent the browser: {"figure" (JSON text),
+    "config", "height", "title"}, in page order."""
+    sent = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.chart"]
+    return [data for data in sent if "figure" in data]  # not chart.preload_plotly's element
+
+
 def figures(at: AppTest) -> list[dict]:
-    """Every plotly figure on the page, as the JSON spec sent to the browser."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Every plotly figure on the page, as the JSON sent to the browser."""
+    return [json.loads(chart["figure"]) for chart in charts(at)]
 
 
 def array(value) -> np.ndarray:

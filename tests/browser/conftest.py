@@ -29,7 +29,7 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 try:  # playwright is a dev dependency; its absence is reported by the prerequisite check below
-    from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+    from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None
 
@@ -293,12 +293,27 @@ _FRONTEND_STATE = """
 })
 """
 
-#: Every plotly chart on the page: its title, its first trace's type, and for a heatmap the size of z
+#: The app's charts (``rnnviz.ui.common.chart``): each is a plotly.js plot once drawn, with ``data-drawn="true"``
+#: once its latest figure is. A chart is drawn when it comes near the window.
+CHART = ".rnnviz-chart"
+#: Keep (in the page) where every scrolled element of the page is, and scroll them back there.
+_KEEP_SCROLL = """
+() => {
+  window.__keptScroll = [...document.querySelectorAll("*")].filter((e) => e.scrollTop > 0).map((e) => [e, e.scrollTop]);
+}
+"""
+_SCROLL_BACK = """
+() => {
+  for (const e of document.querySelectorAll("*")) if (e.scrollTop > 0) e.scrollTop = 0;
+  for (const [e, top] of window.__keptScroll || []) e.scrollTop = top;
+}
+"""
+#: Every chart on the page: its title, its first trace's type, and for a heatmap the size of z
 #: (rows = units, columns = time steps); for other traces the number of points. null: not drawn yet.
 _HEATMAPS = """
-() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map((chart) => {
-  const plot = chart.querySelector(".js-plotly-plot");
-  if (!plot || !plot._fullData || !plot.calcdata) return null;
+() => [...document.querySelectorAll(".rnnviz-chart")].map((plot) => {
+  const chart = plot.parentElement;
+  if (plot.dataset.drawn !== "true" || !plot._fullData || !plot.calcdata) return null;
   const title = chart.querySelector(".gtitle");
   const trace = plot._fullData[0];
   const z = trace && trace.type === "heatmap" ? plot.calcdata[0][0].z : null;
@@ -459,8 +474,39 @@ class App:
         with self.expect_rerun():
             self.page.get_by_role("option", name=option, exact=True).click()
 
+    def draw_every_chart(self, timeout_ms: int = 30_000) -> None:
+        """Scroll each chart of the page into view, as a reader would, until it is drawn; then back to where the
+        page was (a chart is drawn when it comes near the window)."""
+        self.page.evaluate(_KEEP_SCROLL)
+        for chart in self.page.locator(CHART).all():
+            if chart.get_attribute("data-drawn") != "true":
+                chart.scroll_into_view_if_needed()
+                expect(chart).to_have_attribute("data-drawn", "true", timeout=timeout_ms)
+        self.page.evaluate(_SCROLL_BACK)
+
+    def find_chart(self, title_start: str = "") -> Locator | None:
+        """The first visible chart whose title starts with ``title_start``, scrolled into view (a chart is drawn
+        when it comes near the window), or None. A page may keep a hidden copy of a chart from an earlier
+        fragment run for a moment: only visible ones count."""
+        for chart in self.page.locator(CHART).all():
+            if chart.is_visible() and (chart.get_attribute("aria-label") or "").startswith(title_start):
+                chart.scroll_into_view_if_needed()
+                return chart
+        return None
+
+    def chart(self, title_start: str = "", timeout_ms: int = 30_000) -> Locator:
+        """``find_chart``, waited for, once drawn: its plotly.js plot (``_fullLayout``, ``_fullData``,
+        ``calcdata``) is the figure the server sent last."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while (chart := self.find_chart(title_start)) is None:
+            assert time.monotonic() < deadline, f"no chart titled {title_start!r}…"
+            time.sleep(0.2)
+        expect(chart).to_have_attribute("data-drawn", "true", timeout=timeout_ms)
+        return chart
+
     def heatmaps(self, timeout_ms: int = 30_000) -> list[Heatmap]:
-        """Every plotly chart of the current run, once plotly has drawn all of them."""
+        """Every chart of the current run, once plotly.js has drawn all of them."""
+        self.draw_every_chart(timeout_ms)
         self.page.wait_for_function(f"() => ({_HEATMAPS})().every((h) => h !== null)", timeout=timeout_ms)
         return [Heatmap(**chart) for chart in self.page.evaluate(_HEATMAPS)]
 

@@ -210,14 +210,10 @@ def test_step_through_reads_a_typed_text_on_the_bracket_model(app):
     app.assert_healthy()
     text = bracket_sample_line()
     expect_step(app, text, 0)
-    ticks = app.page.evaluate(
-        """() => {
-             const axis = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
-               .find((p) => (p.querySelector('.gtitle')?.textContent ?? '').startsWith('c_t'))?._fullLayout.xaxis;
-             return axis ? { ticktext: axis.ticktext, tickvals: axis.tickvals } : null;
-           }"""
+    ticks = app.chart("c_t").evaluate(
+        "(plot) => ({ ticktext: plot._fullLayout.xaxis.ticktext, tickvals: plot._fullLayout.xaxis.tickvals })"
     )
-    assert ticks is not None and ticks["ticktext"] == [visible(text[int(t)]) for t in ticks["tickvals"]]
+    assert ticks["ticktext"] == [visible(text[int(t)]) for t in ticks["tickvals"]]
 
     viewer(app).locator(".t-slider").focus()
     for _ in range(5):

@@ -17,18 +17,17 @@ except ImportError:  # the fixtures skip (or, under CI=true, fail) with an insta
 #: shared, busy machine that can take minutes, so it gets more than the fixtures' default wait.
 FIRST_RUN_TIMEOUT_MS = 240_000
 
-#: Points of each visible curve of the chart whose title starts with the given text (-1: not drawn yet). The
-#: frontend may keep hidden copies of charts from earlier fragment runs for a moment: only visible ones count.
-CURVE_POINTS = """(start) => {
-  const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].filter((p) =>
-    p.getBoundingClientRect().height > 0 && (p.querySelector('.gtitle')?.textContent ?? '').startsWith(start));
-  return plots.length && plots[0]._fullData ? plots[0]._fullData.map((trace) => trace.x.length) : [-1];
-}"""
+
 LOSS = "Training loss"
 
 
 def curve_points(app, start: str) -> list[int]:
-    return app.page.evaluate(CURVE_POINTS, start)
+    """Points of each curve of the visible chart whose title starts with ``start`` ([-1]: its latest figure is
+    not drawn yet)."""
+    chart = app.find_chart(start)
+    if chart is None or chart.get_attribute("data-drawn") != "true":
+        return [-1]
+    return chart.evaluate("(plot) => plot._fullData.map((trace) => trace.x.length)")
 
 
 def wait_for_points(app, start: str, more_than: list[int], timeout_s: float = 90) -> list[int]:
@@ -59,6 +58,7 @@ def test_race_three_curves_then_look_at_the_gradients(app):
     with app.expect_rerun():
         main.get_by_role("button", name="Pause", exact=True).click()
     expect(main.get_by_role("button", name="Resume", exact=True).first).to_be_visible()  # the sweep's is below
+    app.chart(LOSS)  # its last figure drawn
     paused = curve_points(app, LOSS)
     app.page.wait_for_timeout(1200)
     assert curve_points(app, LOSS) == paused  # paused means paused

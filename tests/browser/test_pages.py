@@ -100,9 +100,10 @@ _GROWN_MARGINS = """
 
 
 #: Streamlit's scripts that a page's first view does without (file names start so): st.code's syntax highlighter
-#: (1.5 MB; ``code_block`` instead) and st.dataframe's grid (0.5 MB; st.table for a few rows). Each costs the
-#: first load its download, parsing and running (the highlighter ~0.5 s of the page's main thread here).
-HEAVY_SCRIPTS = ("StreamlitSyntaxHighlighter.", "DataFrame.")
+#: (1.5 MB; ``code_block`` instead), st.dataframe's grid (0.5 MB; st.table for a few rows) and st.plotly_chart's
+#: whole plotly.js (4.7 MB; ``rnnviz.ui.common.chart`` loads the 1.4 MB cartesian bundle). Each costs the first
+#: load its download, parsing and running (the highlighter ~0.5 s of the page's main thread here).
+HEAVY_SCRIPTS = ("StreamlitSyntaxHighlighter.", "DataFrame.", "PlotlyChart.")
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
@@ -119,6 +120,64 @@ def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, s
     assert not grown, f"charts whose margins grew after their first draw: {grown}"
     heavy = sorted({name for name in scripts if name.startswith(HEAVY_SCRIPTS)})
     assert not heavy, f"the first view fetched {heavy}"
+    app.assert_healthy()
+
+
+#: Each chart of the page: drawn (its latest figure), and whether it is near the window (within the 300 px
+#: margin in which ``chart.js`` starts drawing).
+_CHARTS_NEAR_THE_WINDOW = """
+() => [...document.querySelectorAll(".rnnviz-chart")].map((chart) => ({
+  drawn: chart.dataset.drawn === "true",
+  near: chart.getBoundingClientRect().top < innerHeight + 300,
+}))
+"""
+
+
+def test_charts_are_drawn_as_they_come_near_the_window_by_one_plotly_js(app):
+    """A first load draws the charts a person sees and leaves the ones further down for when they scroll there;
+    the page fetches plotly.js once (the cartesian bundle), however many charts it draws."""
+    bundles: list[str] = []
+    app.page.on("request", lambda request: request.url.endswith(".min.js") and bundles.append(request.url))
+    app.goto(f"/step_through?{OWN}")
+    app.page.wait_for_function(f"() => ({_CHARTS_NEAR_THE_WINDOW})().every((c) => c.drawn || !c.near)")
+    app.page.wait_for_timeout(1000)  # time enough to draw a chart: the ones further down still wait
+    charts = app.page.evaluate(_CHARTS_NEAR_THE_WINDOW)
+    assert all(c["drawn"] for c in charts if c["near"]), charts
+    assert sum(not c["drawn"] for c in charts) >= 3, charts  # the ones further down wait for the reader
+    app.draw_every_chart()  # scrolled to, each is drawn
+    assert all(c["drawn"] for c in app.page.evaluate(_CHARTS_NEAR_THE_WINDOW))
+    assert [url.rsplit("/", 1)[-1] for url in bundles] == ["plotly-cartesian.min.js"], bundles
+    app.assert_healthy()
+
+
+def test_plotly_js_is_loaded_while_the_page_opens_even_with_no_chart_in_view(app):
+    """The Language model page's charts are all further down: plotly.js is loaded anyway, in the browser's idle
+    time (``chart.preload_plotly``), so the first chart a reader scrolls to does not wait for it; the element that
+    does it takes no room."""
+    app.goto("/char_lm")
+    app.page.wait_for_function("() => !!window.Plotly", timeout=30_000)
+    charts = app.page.evaluate(_CHARTS_NEAR_THE_WINDOW)
+    assert charts and not any(c["drawn"] for c in charts)  # loaded, not drawn: none is near the window
+    assert app.page.locator(".st-key-rnnviz-plotly-preload").bounding_box() is None  # hidden, no room taken
+    app.assert_healthy()
+
+
+def test_charts_stay_readable_in_a_dark_theme(app):
+    """With the system in dark mode Streamlit draws the page dark; rnnviz's figures keep their white card, so
+    their text stays dark (the dark theme's light text would be unread on white)."""
+    app.page.emulate_media(color_scheme="dark")
+    app.goto("/")
+    page_text = app.page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stMain] h1')).color")
+    assert page_text != "rgb(49, 51, 63)"  # the page is in its dark theme
+    chart = app.chart("hidden state h_t")
+    title, tick, faded = chart.evaluate(
+        """(plot) => {
+          const tick = plot.querySelector('.xtick text').style;
+          return [plot.querySelector('.gtitle').style.fill, tick.fill, tick.fillOpacity];
+        }"""
+    )
+    assert title == tick == "rgb(49, 51, 63)" and float(faded) == 0.6  # ticks faded as Streamlit draws them
+    app.screenshot("dark")
     app.assert_healthy()
 
 
@@ -245,7 +304,7 @@ def test_first_figure_downloads_from_a_server_without_a_browser(app_without_a_se
 
 
 def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
-    app.page.route("**/plotly.min.js", lambda route: route.abort())  # as if the file could not be fetched
+    app.page.route("**/plotly-cartesian.min.js", lambda route: route.abort())  # as if it could not be fetched
     app.goto("/")
     button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
     button.click()
@@ -254,7 +313,7 @@ def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app)
     assert "plotly.js could not be loaded" in alert.first.inner_text()
     expect(button).to_be_enabled()
     app.screenshot("export-failed")
-    app.page.unroute("**/plotly.min.js")
+    app.page.unroute("**/plotly-cartesian.min.js")
     with app.page.expect_download(timeout=60_000) as info:  # the next click loads plotly.js again
         button.click()
     assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")

@@ -8,13 +8,7 @@ import re
 SHAPES = "Shapes & layouts"
 
 #: The tensor picture's block titles as drawn by plotly: "<b>input</b> (5, 3, 1)<br>..." -> {name: shape}.
-_BLOCK_TITLES = """
-() => {
-  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  if (!plot || !plot.layout) return null;
-  return plot.layout.annotations.map((a) => a.text);
-}
-"""
+_BLOCK_TITLES = "(plot) => plot.layout.annotations.map((a) => a.text)"
 
 
 def shape_table(app) -> dict[str, tuple[str, str]]:
@@ -30,8 +24,7 @@ def shape_table(app) -> dict[str, tuple[str, str]]:
 
 def picture(app) -> dict[str, str]:
     """The tensor picture's blocks: name -> shape, plus the axis labels drawn along the edges."""
-    app.page.wait_for_function(f"() => ({_BLOCK_TITLES})() !== null")
-    texts = app.page.evaluate(_BLOCK_TITLES)
+    texts = app.chart().evaluate(_BLOCK_TITLES)
     blocks = {}
     for text in texts:
         found = re.match(r"<b>(\w+)</b> (\([\d, ]+\))<br><span[^>]*>([^<]+)</span>", text)

@@ -92,6 +92,7 @@ def test_scrubbing_and_play_run_in_the_browser_without_the_server(app):
     open_viewer(app)
     experiment = Experiment(ModelSpec())
     assert_shows(app, experiment, 0, 0)
+    app.draw_every_chart()  # a chart is drawn when it comes near the window: scrolled to, each gets a marker
     runs = (app.runs.finished, app.runs.fragment_runs)
     slider = viewer(app).locator(".t-slider")
     slider.focus()

@@ -8,21 +8,14 @@ import io
 import math
 from pathlib import Path
 
-#: For the chart whose title starts with ``prefix``: per row of its heatmap, the steps with a value
-#: (not NaN) as a list of booleans, read from the data plotly drew.
-ROW_VALUES = """(prefix) => {
-  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .find((c) => (c.querySelector(".gtitle")?.textContent ?? "").startsWith(prefix));
-  const plot = chart?.querySelector(".js-plotly-plot");
-  if (!plot || !plot.calcdata) return null;
-  return plot.calcdata[0][0].z.map((row) => Array.from(row, (v) => typeof v === "number" && !Number.isNaN(v)));
-}"""
+#: Per row of a heatmap, the steps with a value (not NaN) as a list of booleans, read from the data plotly drew.
+ROW_VALUES = """(plot) =>
+  plot.calcdata[0][0].z.map((row) => Array.from(row, (v) => typeof v === "number" && !Number.isNaN(v)))"""
 PACKED_TITLE = "h_t[0] of every sequence of the packed batch"
 
 
 def row_values(app, prefix: str) -> list[list[bool]]:
-    app.page.wait_for_function(f"() => ({ROW_VALUES})({prefix!r}) !== null", timeout=30_000)
-    return app.page.evaluate(ROW_VALUES, prefix)
+    return app.chart(prefix).evaluate(ROW_VALUES)
 
 
 def test_a_packed_batch_stops_each_sequence_at_its_length(app):

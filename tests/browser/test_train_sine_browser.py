@@ -14,14 +14,20 @@ from pathlib import Path
 
 import torch
 
-#: The visible loss curve's number of points and the visible progress text (the frontend may keep hidden
-#: copies of charts from earlier fragment runs for a moment).
-LOSS_POINTS = """() => {
-  const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].filter((p) =>
-    p.getBoundingClientRect().height > 0
-    && (p.querySelector('.gtitle')?.textContent ?? '').startsWith('Training loss'));
-  return plots.length && plots[0]._fullData ? plots[0]._fullData[0].x.length : -1;
-}"""
+
+def wait_for(condition, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def loss_points(app) -> int:
+    """The number of points of the visible loss curve (-1: its latest figure is not drawn yet)."""
+    chart = app.find_chart("Training loss")
+    if chart is None or chart.get_attribute("data-drawn") != "true":
+        return -1
+    return chart.evaluate("(plot) => plot._fullData[0].x.length")
 
 
 def steps_shown(app) -> int:
@@ -58,10 +64,10 @@ def test_train_watch_pause_and_download(app):
     assert "20" in speed.inner_text()
     app.page.get_by_role("button", name="Start", exact=True).click()
     first = wait_for_steps(app, 20)
-    app.page.wait_for_function(f"() => ({LOSS_POINTS})() >= {first}", timeout=15_000)
-    points = app.page.evaluate(LOSS_POINTS)
+    wait_for(lambda: loss_points(app) >= first, timeout_s=15)
+    points = loss_points(app)
     later = wait_for_steps(app, first + 30)
-    app.page.wait_for_function(f"() => ({LOSS_POINTS})() > {points}", timeout=15_000)
+    wait_for(lambda: loss_points(app) > points, timeout_s=15)
     assert later > first and later < 300
     assert float(metric(app, "Steps per second").replace(",", "")) > 0
     app.screenshot("training")
@@ -73,7 +79,8 @@ def test_train_watch_pause_and_download(app):
     app.page.wait_for_timeout(1200)
     assert steps_shown(app) == paused  # paused means paused
     assert app.page.get_by_role("button", name="Resume", exact=True).is_enabled()
-    assert app.page.evaluate(LOSS_POINTS) == paused
+    app.chart("Training loss")  # its last figure drawn
+    assert loss_points(app) == paused
     app.assert_healthy()
 
     app.page.get_by_text("Export", exact=True).click()

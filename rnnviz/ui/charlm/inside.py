@@ -28,6 +28,7 @@ from rnnviz.charlm.trainer import CharTrainer
 from rnnviz.core.trace import Trace
 from rnnviz.figures.chars import char_activation_grid, coloured_text, feature_vs_units, unit_correlation_bars
 from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.idle import on_idle
 from rnnviz.ui.common.text import escape_markdown
@@ -123,7 +124,7 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
         quantity=quantity,
         title=f"{QUANTITY_TEXT[quantity]}, layer {layer}: the {len(shown)} {which}",
     )
-    st.plotly_chart(grid, key="lm.inside_grid")
+    plotly_chart(grid, key="lm.inside_grid")
     figure_downloads(grid, f"activations_{quantity}_layer{layer}", key="lm.inside_grid")
 
     best = int(ranked[0])
@@ -143,7 +144,7 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
         quantity=quantity,
         title=f"The text coloured by {QUANTITY_TEXT[quantity]} of unit {unit}, layer {layer}",
     )
-    st.plotly_chart(coloured, key="lm.inside_coloured")
+    plotly_chart(coloured, key="lm.inside_coloured")
     figure_downloads(coloured, f"text_{quantity}_unit{unit}", key="lm.inside_coloured")
 
     if not varies:
@@ -158,7 +159,7 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
     lines = feature_vs_units(text, features[feature], hidden[:, ranked[:3]], ranked[:3], feature_name=feature)
     for column, fig, name in ((left, bars, "units_correlated"), (right, lines, "feature_and_units")):
         with column:
-            st.plotly_chart(fig, key=f"lm.inside.{name}")
+            plotly_chart(fig, key=f"lm.inside.{name}")
             figure_downloads(fig, f"{name}_{feature.replace(' / ', '_').replace(' ', '_')}", key=f"lm.inside.{name}")
     matches = best_units(hidden, features)
     table = pd.DataFrame(

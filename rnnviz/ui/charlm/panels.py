@@ -14,6 +14,7 @@ from rnnviz.charlm.samples import EpochSamples
 from rnnviz.charlm.trainer import CharTrainer
 from rnnviz.figures.chars import perplexity_curve
 from rnnviz.training.live import LiveRun
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.text import code_block, escape_markdown
 
 #: Say "overfitting" once the held-out perplexity is this much above its best.
@@ -105,7 +106,7 @@ def draw_char_run(live: LiveRun, running: bool) -> None:
         numbers(live)
         figure = perplexity_figure(trainer)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figure, key="lm.perplexity")
+    plotly_chart(figure, key="lm.perplexity", where=left)
     held_out = [r.validation_perplexity for r in trainer.epochs if r.validation_perplexity is not None]
     if len(held_out) >= 3 and held_out[-1] > OVERFIT_RATIO * min(held_out):
         left.caption(

@@ -3,24 +3,21 @@ so it needs no browser of its own (kaleido's Chrome), and a class exporting at o
 
 A Custom Component (``st.components.v2``, files in ``browser/``): a click sends the trigger ``export`` ({format,
 id}); its callback keeps the request, the rerun (of the caller's fragment only) sends the figure's JSON with
-it, and the component renders that with ``Plotly.toImage`` and downloads ``<name>.<format>``. plotly.js comes
-from the component's own files: ``browser/plotly.min.js`` is a copy of the plotly package's bundle, the version
-that matches the figure JSON (``make`` copies it; ``PLOTLY_JS_SOURCE`` names the original).
+it, and the component renders that with ``Plotly.toImage`` and downloads ``<name>.<format>``. plotly.js is the
+one the page's charts use (``rnnviz.ui.common.chart``: the vendored cartesian bundle, loaded once per page), and
+the figure has the charts' template on a white background (``EXPORT_TEMPLATE``): the image is the chart on screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
-ASSETS = Path(__file__).resolve().parent / "browser"
-PLOTLY_JS = ASSETS / "plotly.min.js"
-PLOTLY_JS_SOURCE = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+from rnnviz.ui.common.chart import EXPORT_TEMPLATE, figure_json
+
 IMAGE_FORMATS = ("png", "svg")
 
 _DOWNLOAD_ICON = (
@@ -73,9 +70,6 @@ def _keep_request(key: str) -> None:
 def image_buttons(make: Callable[[], go.Figure], name: str, key: str) -> None:
     """PNG and SVG buttons for the figure ``make()`` draws (only when one is clicked), downloaded as
     ``<name>.png`` / ``<name>.svg``. Call it in an ``st.fragment``: a click then reruns only that."""
-    if not PLOTLY_JS.is_file():
-        st.error(f"PNG/SVG export is not set up: {PLOTLY_JS} is missing. `make install` copies it.")
-        return
     request = st.session_state.pop(f"{key}.request", None)
-    data = {"name": name, "request": request, "figure": make().to_json() if request else None}
+    data = {"name": name, "request": request, "figure": figure_json(make(), EXPORT_TEMPLATE) if request else None}
     _export_component()(key=key, data=data, width="content", on_export_change=lambda: _keep_request(key))

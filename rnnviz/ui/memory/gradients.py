@@ -31,6 +31,7 @@ from rnnviz.memory.model import MemoryModel
 from rnnviz.memory.trainer import held_out_sequence
 from rnnviz.training.race import LiveRace
 from rnnviz.ui.common.badges import verdict
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.memory.race import trainers
 from rnnviz.ui.memory.task import SEQUENCE_KEY, example_figure
 from rnnviz.ui.training.session import RunSession
@@ -110,7 +111,7 @@ def flow_figure(views: Views) -> go.Figure:
 
 
 def flow_section(views: Views) -> None:
-    st.plotly_chart(flow_figure(views), key="memory.grad.flow")
+    plotly_chart(flow_figure(views), key="memory.grad.flow")
     shrink = [
         f"{cell} by a factor {flow.h_norms[0] / flow.h_norms[-1]:.1e}"
         for cell, flow in views.flows.items()
@@ -139,7 +140,7 @@ def map_section(race: LiveRace, views: Views, cell: str) -> None:
     left, right = st.columns([2.2, 1])
     right.markdown(MAP_HOW_TO_READ)
     with left, st.spinner(f"Computing {cell}'s connectivity map…"):
-        left.plotly_chart(map_figure(race, views, cell), key="memory.grad.map")
+        plotly_chart(map_figure(race, views, cell), key="memory.grad.map", where=left)
 
 
 def relative(gradient: np.ndarray) -> np.ndarray:
@@ -167,7 +168,7 @@ def forget_section(forget: ForgetView, marks: tuple[int, int]) -> None:
         format_func=lambda k: f"unit {k}: ∏ f from step 0 = {forget.path[0, k]:.2g}",
         key="memory.grad.unit",
     )
-    st.plotly_chart(forget_figure(forget, unit, marks), key="memory.grad.forget")
+    plotly_chart(forget_figure(forget, unit, marks), key="memory.grad.forget")
     gradient, opened = forget.flow.grad_c[:, unit], forget.open_flow.grad_c[:, unit]
     a = marks[0]
     exactly_one = bool((forget.open_path == 1.0).all())
@@ -215,7 +216,7 @@ def gradient_section(session: RunSession) -> None:
         columns[3].caption(f"Models: {steps} · gradient flow computed in {shown.seconds:.2f} s")
         badge(shown)
         answer = shown.flows[cell].prediction  # the map's model, at the step the views were made at
-        st.plotly_chart(example_figure(runs[cell], shown.state[1], answer), key="memory.grad.sequence_figure")
+        plotly_chart(example_figure(runs[cell], shown.state[1], answer), key="memory.grad.sequence_figure")
         flow_section(shown)
         map_section(race, shown, cell)
         if "LSTM" in shown.models:

@@ -12,6 +12,7 @@ from rnnviz.memory.data import CHANCE_RATE, SOLVED_RATE, TOLERANCE
 from rnnviz.memory.trainer import MemoryTrainer
 from rnnviz.training.live import DISPLAY_POINTS, LiveRun
 from rnnviz.training.race import LiveRace
+from rnnviz.ui.common.chart import plotly_chart
 
 
 def trainers(race: LiveRace) -> dict[str, MemoryTrainer]:
@@ -88,5 +89,5 @@ def draw_race(race: LiveRace, running: bool) -> None:
     st.progress(min(done / total, 1.0), text=f"Step {done:,} of at most {total:,}")
     readouts(race, running)
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(race), key="memory.race.loss")
-    right.plotly_chart(score_figure(race), key="memory.race.score")
+    plotly_chart(loss_figure(race), key="memory.race.loss", where=left)
+    plotly_chart(score_figure(race), key="memory.race.score", where=right)

@@ -14,6 +14,7 @@ from rnnviz.memory.crossover import crossover_sentence
 from rnnviz.memory.settings import MemorySettings
 from rnnviz.memory.sweep import MAX_SEEDS, Sweep, SweepPlan, parse_lengths, summary
 from rnnviz.training.live import FAST_REFRESH_SECONDS, FAST_TICK_SECONDS
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.text import escape_markdown
 from rnnviz.ui.training.session import RunSession
@@ -147,7 +148,7 @@ def draw_sweep(sweep: Sweep) -> None:
         st.caption("The first result appears when the first run ends.")
         return
     figure = sweep_figure(sweep)
-    st.plotly_chart(figure, key="memory.sweep.figure")
+    plotly_chart(figure, key="memory.sweep.figure")
     st.markdown(crossover_sentence(rows, complete=sweep.finished))
     table = pd.DataFrame(
         [

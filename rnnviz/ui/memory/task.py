@@ -9,6 +9,7 @@ from rnnviz.figures.memory import adding_sequence
 from rnnviz.memory.data import CHANCE_MSE, CHANCE_RATE, SOLVED_RATE, TOLERANCE
 from rnnviz.memory.model import predict
 from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.text import code_block
 
 #: The held-out sequence the page's views look at (chosen in the gradient section).
@@ -52,6 +53,6 @@ def task_section(trainer: MemoryTrainer | None) -> None:
     if trainer is not None:
         x, target = held_out_sequence(trainer, 0)
         figure = adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, name="A held-out sequence")
-        st.plotly_chart(figure, key="memory.example")
+        plotly_chart(figure, key="memory.example")
     with st.expander("The model and one training step in PyTorch", icon=":material/code:"):
         code_block(TRAINING_STEP)

@@ -25,6 +25,7 @@ from rnnviz.shapes.mistakes import MistakeOutcome, run_mistake
 from rnnviz.shapes.packing import PackingDemo, packing_demo
 from rnnviz.shapes.table import ShapeTable, shape_table
 from rnnviz.ui.common.badges import verdict
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 
 #: The weights of every model on this page: build_model(spec, SEED).
@@ -88,7 +89,7 @@ def table_downloads(table: ShapeTable, key: str) -> None:
 
 def chart(fig: go.Figure, name: str, key: str) -> None:
     """A plotly figure without the mode bar, and its PNG / SVG / HTML download row."""
-    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+    plotly_chart(fig, key=key, config={"displayModeBar": False})
     figure_downloads(fig, name, key=key)
 
 

@@ -22,6 +22,7 @@ from rnnviz.sine.trainer import SineTrainer
 from rnnviz.sine.views import ModelView, model_view
 from rnnviz.training.live import DISPLAY_POINTS, LiveRun
 from rnnviz.ui.common.badges import check_badge
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.step.viewer import step_viewer
 
 #: While training, the model view (trace, evaluation, heatmaps: most of the drawing) is redrawn this often.
@@ -87,8 +88,8 @@ def live_panel(live: LiveRun, running: bool) -> None:
             icon=":material/hourglass:",
         )
     left, right = st.columns(2)
-    left.plotly_chart(loss, key="train.loss_curve")
-    right.plotly_chart(window, key="train.window")
+    plotly_chart(loss, key="train.loss_curve", where=left)
+    plotly_chart(window, key="train.window", where=right)
 
 
 class ModelFigures(NamedTuple):
@@ -122,7 +123,7 @@ def model_panel(live: LiveRun, layer: int, max_age: float = 0.0) -> ModelFigures
     if stale or (shown.steps_done != live.trainer.steps_done and time.perf_counter() - shown.built_at >= max_age):
         shown = live.page_cache["model"] = model_figures(live, layer)
     left, right = st.columns([2, 1], vertical_alignment="center")
-    left.plotly_chart(shown.evaluation, key="train.evaluation")
+    plotly_chart(shown.evaluation, key="train.evaluation", where=left)
     right.metric(f"MSE on the unseen stretch (after step {shown.steps_done})", f"{shown.mse:.3g}")
     right.caption(
         "The stretch starts a quarter period off the training grid and is fed in windows of the training "
@@ -132,7 +133,7 @@ def model_panel(live: LiveRun, layer: int, max_age: float = 0.0) -> ModelFigures
         check_badge(shown.trace)
     columns = st.columns(min(3, len(shown.heatmaps)))
     for index, (name, fig) in enumerate(shown.heatmaps.items()):
-        columns[index % len(columns)].plotly_chart(fig, key=f"train.heatmap.{name}")
+        plotly_chart(fig, key=f"train.heatmap.{name}", where=columns[index % len(columns)])
     window_step_view(live, shown)
     return shown
 

@@ -21,6 +21,7 @@ from rnnviz.experiment.run import Experiment
 from rnnviz.figures.chars import coloured_text
 from rnnviz.reference.inputs import bracket_sample_line
 from rnnviz.reference.load import Reference, char_model
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.model_choice import ModelChoice
 from rnnviz.ui.common.sidebar import set_shared_control, shared_control
 from rnnviz.ui.step.view import Slice
@@ -145,6 +146,6 @@ def coloured_reading(reading: Reading, view: Slice, trace: Trace) -> None:
     quantity = "c" if "c" in trace.state_names else "h"
     values = view.values(quantity)[:, view.unit]
     title = f"The text coloured by unit {view.unit}'s {quantity}_t ({view.where})"
-    st.plotly_chart(
+    plotly_chart(
         coloured_text(reading.text, np.asarray(values), quantity=quantity, title=title), key="step.coloured_text"
     )

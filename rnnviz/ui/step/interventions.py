@@ -13,6 +13,7 @@ from rnnviz.core.trace import Trace
 from rnnviz.experiment.run import Experiment
 from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.style import SIGMOID_QUANTITIES
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.text import escape_markdown
 from rnnviz.ui.step.traced import cached_intervened_run
 
@@ -131,4 +132,4 @@ def intervention_section(experiment: Experiment, trace: Trace, *, layer: int, di
         )
         columns = st.columns(2)
         for index, (name, fig) in enumerate([*figures, ("lines", lines)]):
-            columns[index % 2].plotly_chart(fig, key=f"step.intervention.{name}")
+            plotly_chart(fig, key=f"step.intervention.{name}", where=columns[index % 2])

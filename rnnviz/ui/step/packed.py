@@ -6,6 +6,7 @@ import streamlit as st
 
 from rnnviz.core.trace import Trace
 from rnnviz.figures import packed_batch_heatmap
+from rnnviz.ui.common.chart import plotly_chart
 
 
 def packed_unit(trace: Trace, unit: int) -> int:
@@ -42,4 +43,4 @@ def packed_batch_section(trace: Trace, layer: int, direction: int, unit: int) ->
         f"sequence's length have no values (grey, NaN in the trace and left out of the CSV). Its h_n is its "
         f"state at {end} (◆); the reverse direction starts each sequence from h0 at its own last step."
     )
-    st.plotly_chart(packed_batch_figure(trace, layer, direction, unit), key="step.packed_batch")
+    plotly_chart(packed_batch_figure(trace, layer, direction, unit), key="step.packed_batch")

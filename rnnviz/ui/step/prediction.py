@@ -14,6 +14,7 @@ from rnnviz.figures import sequence_lines
 from rnnviz.figures.chars import next_character_heatmap
 from rnnviz.figures.style import SIGNAL_COLOURS
 from rnnviz.ui.common.badges import verdict
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.step.char_text import CharSource, Reading
 from rnnviz.ui.step.sources import Handoff
 from rnnviz.ui.step.traced import cached_traced_run
@@ -62,7 +63,7 @@ def _next_character_scores(values: np.ndarray, name: str, batch: int, reading: R
     """values (T, V): the head's score (logit) of each character of the vocabulary coming next."""
     probabilities = torch.softmax(torch.from_numpy(values), dim=1).numpy()
     chars = "".join(source.vocabulary.chars)
-    st.plotly_chart(next_character_heatmap(probabilities, chars, reading.labels), key="step.prediction.next")
+    plotly_chart(next_character_heatmap(probabilities, chars, reading.labels), key="step.prediction.next")
     guesses = "".join(visible(chars[j]) for j in values.argmax(1))
     st.caption(f"{name}(h_t) is a score (logit) per character; the highest is the model's guess after each step:")
     st.text(guesses)
@@ -81,4 +82,4 @@ def _against_target(values: np.ndarray, name: str, batch: int, experiment: Exper
         title = f"{name}(h_t) vs the target {handoff.target_name}: MSE {mse:.3g}, batch item {batch}"
     else:
         title = f"{name}(h_t), batch item {batch} (this input has no target: pick the task's input to see one)"
-    st.plotly_chart(sequence_lines(series, title=title, y_title="output", colours=colours), key="step.prediction.lines")
+    plotly_chart(sequence_lines(series, title=title, y_title="output", colours=colours), key="step.prediction.lines")

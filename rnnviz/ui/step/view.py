@@ -13,6 +13,7 @@ from rnnviz.core.trace import Trace
 from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.cell_diagram import cell_diagram_svg
 from rnnviz.figures.cell_values import cell_note, cell_values, cell_vectors, trace_limits
+from rnnviz.ui.common.chart import plotly_chart
 
 
 @dataclass(frozen=True)
@@ -61,23 +62,25 @@ def quantity_charts(view: Slice, current_step: int | None = None) -> None:
     trace = view.trace
     columns = st.columns(2)
     for index, name in enumerate(trace.quantity_names):
-        columns[index % 2].plotly_chart(view.heatmap(name, current_step), key=f"step.heatmap.{name}")
+        plotly_chart(view.heatmap(name, current_step), key=f"step.heatmap.{name}", where=columns[index % 2])
     x = trace.layer_input(view.layer)[:, view.batch].numpy()  # (T, I_layer)
     out = trace.state("h", view.layer, view.direction)[:, view.batch].numpy()  # (T, P)
     lines = st.columns(2)
     inputs = {f"x[{j}]": x[:, j] for j in range(x.shape[1])}
     title = f"input of {view.where}"
     labels = view.step_labels
-    lines[0].plotly_chart(
+    plotly_chart(
         sequence_lines(inputs, title=title, y_title="x_t", current_step=current_step, step_labels=labels),
         key="step.lines.x",
+        where=lines[0],
     )
     hidden = {f"h[{j}]": out[:, j] for j in range(out.shape[1])}
-    lines[1].plotly_chart(
+    plotly_chart(
         sequence_lines(
             hidden, title=f"h_t — {view.where}", y_title="h_t", current_step=current_step, step_labels=labels
         ),
         key="step.lines.h",
+        where=lines[1],
     )
 
 

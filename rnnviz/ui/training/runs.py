@@ -8,6 +8,7 @@ import streamlit as st
 
 from rnnviz.figures.training import runs_overlay
 from rnnviz.training.live import RECENT_COLUMN, RunRecord
+from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.training.session import RunSession
 
 
@@ -26,7 +27,7 @@ def compare_runs(session: RunSession, runs: list[RunRecord], hint: str, loss_nam
     if not runs:
         st.caption(hint)
         return
-    st.plotly_chart(overlay_figure(runs, loss_name), key=f"{session.namespace}.runs_overlay")
+    plotly_chart(overlay_figure(runs, loss_name), key=f"{session.namespace}.runs_overlay")
     st.dataframe(
         pd.DataFrame([run.table_row() for run in runs]),
         hide_index=True,

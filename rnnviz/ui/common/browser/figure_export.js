@@ -1,35 +1,14 @@
 // PNG and SVG of a plotly figure, made in this browser with plotly.js (rnnviz.ui.common.image_export).
 //
 // A click asks the server for the figure (the trigger "export": {format, id}); the server answers with the
-// figure's JSON in `data.figure` and the same request; plotly.js, loaded once from this component's own files,
-// renders it with Plotly.toImage and the file is downloaded. Nothing is rendered on the server.
+// figure's JSON in `data.figure` and the same request; plotly.js, the one the page's charts use (loaded once per
+// page), renders it with Plotly.toImage and the file is downloaded. Nothing is rendered on the server.
+
+import { loadPlotly } from "./plotly_bundle.js";
 
 const done = new Set(); // request ids already downloaded (the module lives as long as the page)
 const waiting = new WeakMap(); // component root -> timer of a request the server has not answered yet
 const ANSWER_TIMEOUT_MS = 60_000;
-let plotly = null; // Promise of the Plotly object, loaded at the first export
-
-function loadPlotly() {
-  if (plotly === null) {
-    plotly = new Promise((resolve, reject) => {
-      const before = window.Plotly; // Streamlit's own charts may have set it: give it back afterwards
-      const script = document.createElement("script");
-      script.src = new URL("plotly.min.js", import.meta.url).href;
-      script.onload = () => {
-        const ours = window.Plotly;
-        if (before !== undefined) window.Plotly = before;
-        resolve(ours);
-      };
-      script.onerror = () => {
-        plotly = null; // a later click tries again
-        reject(new Error("plotly.js could not be loaded from the app's server"));
-      };
-      document.head.appendChild(script);
-    });
-  }
-  return plotly;
-}
-
 async function download(request, figureJson, name) {
   const Plotly = await loadPlotly();
   const figure = JSON.parse(figureJson);
