@@ -296,22 +296,33 @@ _FRONTEND_STATE = """
 #: The app's charts (``rnnviz.ui.common.chart``): each is a plotly.js plot once drawn, with ``data-drawn="true"``
 #: once its latest figure is. A chart is drawn when it comes near the window.
 CHART = ".rnnviz-chart"
-#: Keep (in the page) where every scrolled element of the page is, and scroll them back there.
-_KEEP_SCROLL = """
-() => {
-  window.__keptScroll = [...document.querySelectorAll("*")].filter((e) => e.scrollTop > 0).map((e) => [e, e.scrollTop]);
-}
-"""
-_SCROLL_BACK = """
-() => {
+#: Scroll each chart of the page that is not drawn yet into view, one after the other, until every one is drawn
+#: (true) or the time is up (false); then every scrolled element back to where it was. Charts are looked up
+#: again at every turn: a rerun may remove some meanwhile, and a hidden one (a copy a fragment run left for a
+#: moment) is never drawn, so only the ones on screen count.
+_DRAW_EVERY_CHART = """
+async (timeoutMs) => {
+  const kept = [...document.querySelectorAll("*")].filter((e) => e.scrollTop > 0).map((e) => [e, e.scrollTop]);
+  const deadline = performance.now() + timeoutMs;
+  let done = false;
+  while (!done && performance.now() < deadline) {
+    const waiting = [...document.querySelectorAll(".rnnviz-chart")]
+      .filter((chart) => chart.getClientRects().length && chart.dataset.drawn !== "true");
+    done = waiting.length === 0;
+    if (!done) {
+      waiting[0].scrollIntoView({ block: "center" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   for (const e of document.querySelectorAll("*")) if (e.scrollTop > 0) e.scrollTop = 0;
-  for (const [e, top] of window.__keptScroll || []) e.scrollTop = top;
+  for (const [e, top] of kept) e.scrollTop = top;
+  return done;
 }
 """
-#: Every chart on the page: its title, its first trace's type, and for a heatmap the size of z
+#: Every chart on screen: its title, its first trace's type, and for a heatmap the size of z
 #: (rows = units, columns = time steps); for other traces the number of points. null: not drawn yet.
 _HEATMAPS = """
-() => [...document.querySelectorAll(".rnnviz-chart")].map((plot) => {
+() => [...document.querySelectorAll(".rnnviz-chart")].filter((plot) => plot.getClientRects().length).map((plot) => {
   const chart = plot.parentElement;
   if (plot.dataset.drawn !== "true" || !plot._fullData || !plot.calcdata) return null;
   const title = chart.querySelector(".gtitle");
@@ -477,12 +488,7 @@ class App:
     def draw_every_chart(self, timeout_ms: int = 30_000) -> None:
         """Scroll each chart of the page into view, as a reader would, until it is drawn; then back to where the
         page was (a chart is drawn when it comes near the window)."""
-        self.page.evaluate(_KEEP_SCROLL)
-        for chart in self.page.locator(CHART).all():
-            if chart.get_attribute("data-drawn") != "true":
-                chart.scroll_into_view_if_needed()
-                expect(chart).to_have_attribute("data-drawn", "true", timeout=timeout_ms)
-        self.page.evaluate(_SCROLL_BACK)
+        assert self.page.evaluate(_DRAW_EVERY_CHART, timeout_ms), "charts not drawn after scrolling to them"
 
     def find_chart(self, title_start: str = "") -> Locator | None:
         """The first visible chart whose title starts with ``title_start``, scrolled into view (a chart is drawn

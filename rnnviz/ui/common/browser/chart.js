@@ -90,8 +90,10 @@ function observerFor(chart) {
 
 const resizer = new ResizeObserver((entries) => {
   for (const entry of entries) {
+    // a chart being removed or hidden (a rerun that drops it) has no size: there is nothing to fit
     const chart = entry.target;
-    if (chart.__chart.drawn && window.Plotly) window.Plotly.Plots.resize(chart);
+    const shown = chart.isConnected && entry.contentRect.width > 0;
+    if (shown && chart.__chart.drawn && window.Plotly) window.Plotly.Plots.resize(chart).catch(() => {});
   }
 });
 
