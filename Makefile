@@ -58,7 +58,6 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install -r requirements-dev.txt $(PIP_FILTER)
 	touch $@
 
-
 # Debian packages the tests need, installed when missing (as root): chromium (browser tests and the
 # first-load benchmark; playwright cannot download browsers here), fonts-noto-cjk (Chinese, Japanese and Korean
 # text in the browser, where PNG/SVG exports are drawn) and haproxy (the load-balancer test of deploy/haproxy/haproxy.cfg).

@@ -250,7 +250,9 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
     charts = [e.plotly_chart.spec for e in elements if e.WhichOneof("type") == "plotly_chart"] + [
         e.bidi_component.json
         for e in elements
-        if e.WhichOneof("type") == "bidi_component" and e.bidi_component.component_name == "rnnviz.chart"
+        if e.WhichOneof("type") == "bidi_component"
+        and e.bidi_component.component_name == "rnnviz.chart"
+        and '"figure"' in e.bidi_component.json  # not chart.preload_plotly's element
     ]
     return Load(
         painted=painted,

@@ -54,7 +54,7 @@ def test_a_trace_the_cartesian_bundle_lacks_is_refused():
 def test_every_chart_of_every_page_sends_its_figure_room_and_title(page: str):
     at = open_page(page)
     sent = charts(at)
-    assert sent or page == "app_pages/shapes.py" or page == "app_pages/memory.py"
+    assert sent  # every page draws a chart in its first view
     for chart in sent:
         figure = json.loads(chart["figure"])
         assert figure["layout"]["template"] == TEMPLATE

@@ -490,23 +490,30 @@ class App:
         page was (a chart is drawn when it comes near the window)."""
         assert self.page.evaluate(_DRAW_EVERY_CHART, timeout_ms), "charts not drawn after scrolling to them"
 
-    def find_chart(self, title_start: str = "") -> Locator | None:
+    @staticmethod
+    def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
+        """Poll ``condition`` every 0.2 s until it is true; fail with ``what`` after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.2)
+
+    def find_chart(self, title_start: str = "", drawn: bool = False) -> Locator | None:
         """The first visible chart whose title starts with ``title_start``, scrolled into view (a chart is drawn
-        when it comes near the window), or None. A page may keep a hidden copy of a chart from an earlier
-        fragment run for a moment: only visible ones count."""
+        when it comes near the window), or None; with ``drawn``, None too while its latest figure is not drawn.
+        A page may keep a hidden copy of a chart from an earlier fragment run for a moment: only visible ones
+        count."""
         for chart in self.page.locator(CHART).all():
             if chart.is_visible() and (chart.get_attribute("aria-label") or "").startswith(title_start):
                 chart.scroll_into_view_if_needed()
-                return chart
+                return None if drawn and chart.get_attribute("data-drawn") != "true" else chart
         return None
 
     def chart(self, title_start: str = "", timeout_ms: int = 30_000) -> Locator:
         """``find_chart``, waited for, once drawn: its plotly.js plot (``_fullLayout``, ``_fullData``,
         ``calcdata``) is the figure the server sent last."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        while (chart := self.find_chart(title_start)) is None:
-            assert time.monotonic() < deadline, f"no chart titled {title_start!r}…"
-            time.sleep(0.2)
+        self.wait_for(lambda: self.find_chart(title_start), timeout_ms / 1000, f"a chart titled {title_start!r}…")
+        chart = self.find_chart(title_start)
         expect(chart).to_have_attribute("data-drawn", "true", timeout=timeout_ms)
         return chart
 

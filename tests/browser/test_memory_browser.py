@@ -16,18 +16,14 @@ except ImportError:  # the fixtures skip (or, under CI=true, fail) with an insta
 #: The page's first run imports torch and computes every gradient view with its finite-difference checks: on a
 #: shared, busy machine that can take minutes, so it gets more than the fixtures' default wait.
 FIRST_RUN_TIMEOUT_MS = 240_000
-
-
 LOSS = "Training loss"
 
 
 def curve_points(app, start: str) -> list[int]:
     """Points of each curve of the visible chart whose title starts with ``start`` ([-1]: its latest figure is
     not drawn yet)."""
-    chart = app.find_chart(start)
-    if chart is None or chart.get_attribute("data-drawn") != "true":
-        return [-1]
-    return chart.evaluate("(plot) => plot._fullData.map((trace) => trace.x.length)")
+    chart = app.find_chart(start, drawn=True)
+    return chart.evaluate("(plot) => plot._fullData.map((trace) => trace.x.length)") if chart else [-1]
 
 
 def wait_for_points(app, start: str, more_than: list[int], timeout_s: float = 90) -> list[int]:

@@ -15,19 +15,10 @@ from pathlib import Path
 import torch
 
 
-def wait_for(condition, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def loss_points(app) -> int:
     """The number of points of the visible loss curve (-1: its latest figure is not drawn yet)."""
-    chart = app.find_chart("Training loss")
-    if chart is None or chart.get_attribute("data-drawn") != "true":
-        return -1
-    return chart.evaluate("(plot) => plot._fullData[0].x.length")
+    chart = app.find_chart("Training loss", drawn=True)
+    return chart.evaluate("(plot) => plot._fullData[0].x.length") if chart else -1
 
 
 def steps_shown(app) -> int:
@@ -64,10 +55,10 @@ def test_train_watch_pause_and_download(app):
     assert "20" in speed.inner_text()
     app.page.get_by_role("button", name="Start", exact=True).click()
     first = wait_for_steps(app, 20)
-    wait_for(lambda: loss_points(app) >= first, timeout_s=15)
+    app.wait_for(lambda: loss_points(app) >= first, 15, "the loss curve to catch up")
     points = loss_points(app)
     later = wait_for_steps(app, first + 30)
-    wait_for(lambda: loss_points(app) > points, timeout_s=15)
+    app.wait_for(lambda: loss_points(app) > points, 15, "the loss curve to grow")
     assert later > first and later < 300
     assert float(metric(app, "Steps per second").replace(",", "")) > 0
     app.screenshot("training")
