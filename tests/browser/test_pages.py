@@ -303,6 +303,24 @@ def test_first_figure_downloads_from_a_server_without_a_browser(app_without_a_se
     app.assert_healthy()
 
 
+def test_export_buttons_wait_for_their_script_so_no_click_is_lost(app):
+    """Until figure_export.js listens, a click would do nothing: the buttons are disabled until then."""
+    held = []
+    # the script arrives late, as on a slow connection
+    app.page.route("**/figure_export.js", lambda route: held.append(route))
+    app.goto("/")
+    button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
+    app.wait_for(lambda: held or app.page.wait_for_timeout(100), 30, "the export component to ask for its script")
+    expect(button).to_be_disabled()
+    for route in held:
+        route.continue_()
+    app.page.unroute("**/figure_export.js")
+    expect(button).to_be_enabled(timeout=30_000)
+    with app.page.expect_download(timeout=60_000) as info:
+        button.click()
+    assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")
+
+
 def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
     app.page.route("**/plotly-cartesian.min.js", lambda route: route.abort())  # as if it could not be fetched
     app.goto("/")

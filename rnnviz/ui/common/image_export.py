@@ -27,12 +27,12 @@ _DOWNLOAD_ICON = (
 HTML = (
     '<div class="row">'
     + "".join(
-        f'<button type="button" data-format="{fmt}" title="Download as {fmt.upper()}, made in your browser">'
+        f'<button type="button" data-format="{fmt}" title="Download as {fmt.upper()}, made in your browser" disabled>'
         f"{_DOWNLOAD_ICON}<span>{fmt.upper()}</span></button>"
         for fmt in IMAGE_FORMATS
     )
     + '</div><p class="status" role="alert" hidden></p>'
-)
+)  # the buttons are enabled by figure_export.js once it listens: a click before that would do nothing
 #: Looks like Streamlit's own secondary buttons (st.download_button), in the app's theme.
 CSS = """
 .row { display: flex; gap: 0.5rem; }

@@ -36,12 +36,15 @@ export default function ({ parentElement, data, setTriggerValue }) {
   const buttons = [...parentElement.querySelectorAll("button[data-format]")];
   const status = parentElement.querySelector(".status");
   const listening = new AbortController();
-  const finish = (message) => {
-    clearTimeout(waiting.get(parentElement));
+  const enable = () =>
     buttons.forEach((button) => {
       button.disabled = false;
       button.removeAttribute("aria-busy");
     });
+  const finish = (message) => {
+    clearTimeout(waiting.get(parentElement));
+    waiting.delete(parentElement);
+    enable();
     status.textContent = message;
     status.hidden = !message;
   };
@@ -61,6 +64,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
       { signal: listening.signal },
     );
   }
+  if (!waiting.has(parentElement)) enable(); // the HTML's buttons are disabled until they are listened to
   const request = data && data.request;
   if (request && data.figure && !done.has(request.id)) {
     done.add(request.id);
