@@ -120,7 +120,18 @@ def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, s
     assert not grown, f"charts whose margins grew after their first draw: {grown}"
     heavy = sorted({name for name in scripts if name.startswith(HEAVY_SCRIPTS)})
     assert not heavy, f"the first view fetched {heavy}"
+    cut_off = app.page.evaluate(_CUT_OFF_BUTTON_LABELS)
+    assert not cut_off, f"button labels cut off (…): {cut_off}"
     app.assert_healthy()
+
+
+#: The labels of the page's buttons that do not fit their button (Streamlit ends them with "…").
+_CUT_OFF_BUTTON_LABELS = """
+() => [...document.querySelectorAll('[data-testid="stApp"] button')].filter((button) => button.offsetParent)
+  .flatMap((button) => [...button.querySelectorAll("*")])
+  .filter((part) => part.scrollWidth > part.clientWidth + 1 && part.textContent.trim())
+  .map((part) => part.textContent.trim())
+"""
 
 
 #: Each chart of the page: drawn (its latest figure), and whether it is near the window (within the 300 px

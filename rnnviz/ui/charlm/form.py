@@ -3,6 +3,8 @@ batch; each bad value ends in a clear st.error naming the widget, and the last v
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -87,8 +89,11 @@ def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: Sa
     return known
 
 
-def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabulary | None) -> SampleSpec:
-    """Prefixes (one per line), greedy or a temperature, length, how often; returns the spec to use.
+def sample_controls(
+    text_name: str, default_prefixes: str, vocabulary: Vocabulary | None, sample_now: Callable[[], None]
+) -> SampleSpec:
+    """Prefixes (one per line), greedy or a temperature, length, how often, and a **Sample now** button (its
+    click calls ``sample_now``); returns the spec to use.
 
     A bad value shows an st.error and the last valid spec stays in use; prefixes with characters outside the
     vocabulary are left out, with an error naming the characters.
@@ -100,6 +105,13 @@ def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabular
         key=f"lm.prefixes.{text_name}",
         height=90,
         **PERSIST,
+    )
+    left.button(
+        "Sample now",
+        key="lm.sample_now",
+        icon=":material/edit_note:",
+        help="Continue these prefixes with the model as it is now",
+        on_click=sample_now,
     )
     mode = right.radio(
         "Sampling",

@@ -1,6 +1,9 @@
 """Inside the model: trace the current model over a text and show units x characters, the text coloured by
 one unit, and the units that follow simple features (bracket depth, quotes, position in line, vowels).
 
+Before the model has trained a step, the section is a note and a button that shows it for the untrained model:
+a page's first view does not draw a dozen widgets and four charts of a model nobody has trained yet.
+
 The trace is redone only when the text, the layer or the model's weights (steps done) change; it is kept in
 ``lm.inside`` for this session.
 """
@@ -34,6 +37,8 @@ from rnnviz.ui.common.idle import on_idle
 from rnnviz.ui.common.text import escape_markdown
 
 CACHE_KEY = "lm.inside"
+#: True once the user asked to look inside the untrained model (this session).
+UNTRAINED_KEY = "lm.inside_untrained"
 QUANTITY_TEXT = {
     "h": "hidden state h",
     "c": "cell state c",
@@ -73,7 +78,19 @@ def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
 
 
 def inside_section(trainer: CharTrainer, default_text: str, text_name: str, running: bool = False) -> None:
-    """The whole 'inside the model' part of the page."""
+    """The whole 'inside the model' part of the page: shown once the model has trained a step, or when asked."""
+    if not trainer.steps_done and not st.session_state.get(UNTRAINED_KEY):
+        st.caption(
+            "This part appears once the model has trained a step: press **Start** above. To compare with later, "
+            "you can look inside the untrained model now."
+        )
+        st.button(
+            "Look inside the untrained model",
+            key=f"{UNTRAINED_KEY}.button",
+            icon=":material/visibility:",
+            on_click=lambda: st.session_state.update({UNTRAINED_KEY: True}),
+        )
+        return
     text = st.text_area(
         f"A text to look at (at most {MAX_INSPECT_CHARS} characters of the model's vocabulary)",
         default_text[:MAX_INSPECT_CHARS],
@@ -85,9 +102,10 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
     except ValueError as error:
         st.error(escape_markdown(str(error)[:1].upper() + str(error)[1:]), icon=":material/error:")
         return
+    steps = f"{trainer.steps_done:,} step{'' if trainer.steps_done == 1 else 's'}"
     epochs = f"{trainer.epochs_done} epoch{'' if trainer.epochs_done == 1 else 's'}"
     st.caption(
-        f"The model after {trainer.steps_done:,} steps ({epochs}), run from a zero state."
+        f"The model after {steps} ({epochs}), run from a zero state."
         + (
             " While it trains, this part shows it as of the last full page run: **Pause** to update it."
             if running
