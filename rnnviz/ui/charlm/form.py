@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 
 from rnnviz.charlm.batches import SAMPLINGS
@@ -15,7 +14,7 @@ from rnnviz.charlm.samples import MAX_PREFIXES, MAX_SAMPLE_LENGTH, TEMPERATURE_R
 from rnnviz.charlm.settings import INPUTS, CharSettings
 from rnnviz.training.settings import CELLS
 from rnnviz.ui.common.settings_form import PERSIST, Field, Section, optimizer_fields, settings_sidebar
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import escape_markdown, table
 
 SAMPLING_TEXT = {
     "adjacent": "adjacent (state carried, detached)",
@@ -57,8 +56,7 @@ def char_settings_sidebar() -> CharSettings | None:
 
 def shapes_table(settings: CharSettings, vocab_size: int) -> None:
     """Every stage of one batch under these settings: text -> indices -> inputs -> outputs -> logits."""
-    rows = stage_shapes(settings, vocab_size)
-    st.table(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True)
+    table(stage_shapes(settings, vocab_size), ["stage", "shape", "what it is"])
 
 
 def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: SampleSpec) -> list[str]:

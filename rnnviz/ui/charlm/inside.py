@@ -14,7 +14,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from rnnviz.charlm.inspect import (
@@ -34,7 +33,7 @@ from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.idle import on_idle
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import escape_markdown, table
 
 CACHE_KEY = "lm.inside"
 #: True once the user asked to look inside the untrained model (this session).
@@ -180,16 +179,11 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
             plotly_chart(fig, key=f"lm.inside.{name}")
             figure_downloads(fig, f"{name}_{feature.replace(' / ', '_').replace(' ', '_')}", key=f"lm.inside.{name}")
     matches = best_units(hidden, features)
-    table = pd.DataFrame(
-        [
-            {
-                "feature": m.feature,
-                "best unit": str(m.unit) if m.unit >= 0 else "–",  # – : the feature does not vary on this text
-                "Pearson r": f"{m.r:+.3f}" if m.unit >= 0 else "–",
-                "characters where defined": m.defined,
-            }
-            for m in matches
-        ]
-    )
     st.caption("The unit of h that follows each feature most closely on this text:")
-    st.table(table, hide_index=True, width="content")
+    table(
+        [  # – : the feature does not vary on this text
+            (m.feature, m.unit if m.unit >= 0 else "–", f"{m.r:+.3f}" if m.unit >= 0 else "–", m.defined)
+            for m in matches
+        ],
+        ["feature", "best unit", "Pearson r", "characters where defined"],
+    )
