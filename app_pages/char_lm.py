@@ -51,21 +51,19 @@ trainer = live.trainer
 
 # ----- 3. training ---------------------------------------------------------------------------------------------
 st.header("3. Training")
-speed, sample_now = run_buttons(session, recipe, live)[0].columns([3, 1], vertical_alignment="bottom")
-with speed:
+with run_buttons(session, recipe, live)[0]:
     pace = speed_control("lm.speed", default=FAST)
-sample_now.button(
-    "Sample now",
-    key="lm.sample_now",
-    icon=":material/edit_note:",
-    on_click=lambda: trainer.samples.take(trainer, trainer.epochs_done),
-)
 if trainer.steps_done and not session.follows(recipe):
     st.info(
         "The text or settings changed: this run keeps its own. **Start new run** trains with the new ones.",
         icon=":material/info:",
     )
-trainer.samples.spec = sample_controls(trainer.name, default_prefixes(trainer.name, trainer.text), trainer.vocabulary)
+trainer.samples.spec = sample_controls(
+    trainer.name,
+    default_prefixes(trainer.name, trainer.text),
+    trainer.vocabulary,
+    sample_now=lambda: trainer.samples.take(trainer, trainer.epochs_done),
+)
 live_section(session, pace, draw_char_run)
 compare_runs(
     session,

@@ -92,8 +92,8 @@ def stage_shapes(settings: CharSettings, vocab_size: int) -> list[tuple[str, str
     if s.cell == "LSTM":
         rows.append(("c_n", f"({layers}, {b}, {h})", "final cell state, handled like h_n"))
     rows += [
-        ("logits", f"({t * b:,}, {v})", "nn.Linear(H, V) on outputs reshaped to (T*B, H)"),
-        ("targets", f"({t * b:,},)", "Y.T.reshape(-1): row t*B + b is window b at time t"),
+        ("logits", f"({t * b}, {v})", "nn.Linear(H, V) on outputs reshaped to (T*B, H)"),
+        ("targets", f"({t * b},)", "Y.T.reshape(-1): row t*B + b is window b at time t"),
         ("loss", "()", "cross-entropy averaged over T*B characters; perplexity = exp(loss)"),
     ]
     return rows

@@ -122,7 +122,7 @@ def forget_path(
         layout=_log_layout(
             f"LSTM unit {unit}: the forget-gate path over the gradient reaching c_t (log scale)",
             "time step t",
-            "factor from step t to the end (log scale)",
+            "factor from t to T",
             marks,
         ),
     )

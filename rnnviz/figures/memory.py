@@ -40,8 +40,8 @@ def adding_sequence(
     first, second = (float(v) for v in np.asarray(values)[marked])
     layout = base_layout(
         title=f"{name} (T = {len(values)}): marked {first:.3f} + {second:.3f} = {target:.3f}{answer}",
-        x_title="time step t",
-        y_title="value (marked steps coloured)",
+        x_title="time step t (the two marked steps in colour)",
+        y_title="value",  # a longer title ran past the top of this short plot
         height=260,
         yaxis=dict(range=[0, 1.05]),
         showlegend=False,
@@ -94,7 +94,7 @@ def _share_layout(title: str, x_title: str, **overrides) -> dict:
     return base_layout(
         title=title,
         x_title=x_title,
-        y_title=f"held-out answered within {TOLERANCE:g} (%)",
+        y_title=f"answered ±{TOLERANCE:g} (%)",  # of the held-out sequences
         yaxis=dict(range=[0, 102]),
         shapes=shapes,
         annotations=annotations,

@@ -74,6 +74,22 @@ def errors(at: AppTest) -> list[str]:
     return [e.value.replace("\\", "") for e in at.error]
 
 
+def markdown_tables(at: AppTest) -> list[list[dict[str, str]]]:
+    """Every markdown table of the page (``rnnviz.ui.common.text.table``): its rows as {column: cell}, each cell
+    as shown (the escaping backslashes dropped)."""
+
+    def cells(line: str) -> list[str]:
+        return [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+    tables = []
+    for block in at.markdown:
+        lines = block.value.split("\n")
+        if len(lines) >= 2 and re.fullmatch(r"\|( --- \|)+", lines[1]):
+            header, *rows = [cells(line) for line in (lines[0], *lines[2:])]
+            tables.append([dict(zip(header, row, strict=True)) for row in rows])
+    return tables
+
+
 def image_exports(at: AppTest) -> dict[str, dict]:
     """The PNG/SVG export components of the page (``rnnviz.ui.common.image_export``): widget key -> the data sent
     to the browser ({"name", "request", "figure"})."""

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from rnnviz.charlm.corpora import BRACKETS_NAME
-from tests.app.helpers import errors, figures, open_export, open_page
+from tests.app.helpers import errors, figures, markdown_tables, open_export, open_page
 
 PAGE = "app_pages/char_lm.py"
 
@@ -46,8 +46,8 @@ def metric(at, label: str) -> str:
 
 
 def shapes(at) -> dict[str, str]:
-    table = next(t.value for t in at.table if "stage" in t.value.columns)
-    return dict(zip(table["stage"], table["shape"], strict=True))
+    table = next(rows for rows in markdown_tables(at) if "stage" in rows[0])
+    return {row["stage"]: row["shape"] for row in table}
 
 
 def codes(at) -> list[str]:
@@ -67,11 +67,40 @@ def test_defaults_show_the_text_its_bound_and_every_shape(page):
     assert metric(at, "Best possible perplexity") == "6.418"
     table = shapes(at)
     assert table["one-hot inputs"] == "(35, 32, 9)" and table["outputs of nn.LSTM"] == "(35, 32, 256)"
-    assert table["logits"] == "(1,120, 9)" and table["h_n"] == table["c_n"] == "(1, 32, 256)"
+    assert table["logits"] == "(1120, 9)" and table["h_n"] == table["c_n"] == "(1, 32, 256)"
     assert at.button(key="lm.start").label == "Start" and trainer(at).steps_done == 0
     assert "no training yet" in figures(at)[0]["layout"]["annotations"][-1]["text"]
-    badges = [m.value for m in at.markdown if "-badge[" in m.value]
-    assert any("matches torch.nn.LSTM forward" in b and ":green-badge" in b for b in badges)  # the inside view
+    assert len(figures(at)) == 1  # the perplexity curve: the inside view waits for a trained model, or a click
+
+
+def inside_title(title: str) -> bool:
+    """Whether a figure's title is one of the inside view's: the grid, the coloured text, the units' bars, lines."""
+    return any(words in title for words in ("most correlated with", "The text coloured by", "the units that follow"))
+
+
+def badges(at) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+def test_the_inside_view_waits_for_a_trained_model_or_a_click(page):
+    at = page
+    assert not badges(at) and "lm.inside" not in at.session_state  # no trace made
+    at.button(key="lm.inside_untrained.button").click().run()
+    assert any("matches torch.nn.LSTM forward" in b and ":green-badge" in b for b in badges(at))
+    assert "The model after 0 steps (0 epochs)" in " ".join(c.value for c in at.caption)
+    assert sum(inside_title(f["layout"]["title"]["text"]) for f in figures(at)) == 4  # the four inside views
+    assert not errors(at) and not at.exception
+    assert not [b for b in at.button if b.key == "lm.inside_untrained.button"]  # the view stays for this session
+
+
+def test_the_inside_view_shows_itself_once_the_model_has_trained(page):
+    at = page
+    trainer(at).step(1)
+    at.run()
+    assert not [b for b in at.button if b.key == "lm.inside_untrained.button"]
+    assert any(c.value.startswith("The model after 1 step (0 epochs)") for c in at.caption)
+    assert any("matches torch.nn.LSTM forward" in b for b in badges(at))
+    assert sum(inside_title(f["layout"]["title"]["text"]) for f in figures(at)) == 4
 
 
 def test_start_trains_live_samples_appear_and_pause_stops(page):
@@ -167,7 +196,7 @@ def test_chinese_text_needs_an_embedding_and_then_trains(page):
     assert any("Choose the embedding input" in e for e in errors(at))
     at.radio(key="lm.input").set_value("embedding").run()
     assert not errors(at) and trainer(at).vocabulary.size == 3002
-    assert shapes(at)["logits"] == "(1,120, 3002)"
+    assert shapes(at)["logits"] == "(1120, 3002)"
 
 
 def test_bad_prefixes_and_temperatures_are_explained(page):

@@ -1,4 +1,4 @@
-"""code_block: text shown literally in a <pre> (no markdown, no HTML of its own), whatever a user typed."""
+"""code_block and table: text shown literally (no markdown, no HTML of its own), whatever a user typed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import markdown_tables
 
 
 def shown(text: str) -> str:
@@ -36,3 +38,16 @@ def shown(text: str) -> str:
 )
 def test_the_text_comes_back_literally(text):
     assert shown(text) == text
+
+
+def test_a_tables_cells_come_back_literally():
+    rows = [("| pipe |", "**not bold** $x$ :red[no]", "<b>no tag</b>"), ("(35, 32, 9)", "T*B → 1", "a\\b _c_ `d`")]
+
+    def page(rows: list) -> None:
+        from rnnviz.ui.common.text import table
+
+        table(rows, ["stage", "shape", "what | it is"])
+
+    at = AppTest.from_function(page, args=(rows,), default_timeout=30).run()
+    assert not at.exception
+    assert markdown_tables(at) == [[dict(zip(("stage", "shape", "what | it is"), row, strict=True)) for row in rows]]

@@ -123,6 +123,7 @@ def test_an_idle_language_model_page_drops_its_caches_and_reads_the_upload_again
     text = "hello, idle world\n" * 200
     at.file_uploader(key="lm.upload").set_value(("lesson.txt", text.encode(), "text/plain"))
     at.run()
+    at.button(key="lm.inside_untrained.button").click().run()  # the inside view traces the untrained model
     assert "lm.upload_corpus" in at.session_state and "lm.inside" in at.session_state
 
     assert another_tab_active(clock, TIMEOUT + 1) == 1

@@ -10,8 +10,23 @@ try:
 except ImportError:  # the fixtures skip (or, under CI=true, fail) with an install hint
     expect = None
 
+from rnnviz.charlm.model import stage_shapes
+from rnnviz.charlm.settings import CharSettings
+
 #: An epoch of the default 200,000-character text takes ~3 s of training here; samples follow each epoch.
 SAMPLE_TIMEOUT_MS = 60_000
+
+
+def test_the_shapes_of_one_batch_are_a_table_in_the_page(app):
+    """The markdown table (``text.table``) as the browser draws it: every stage, each cell exactly as computed."""
+    app.goto("/char_lm")
+    table = app.page.get_by_test_id("stMain").locator("table").first
+    expect(table).to_be_visible()
+    header = table.locator("th").all_inner_texts()
+    rows = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    assert header == ["stage", "shape", "what it is"]
+    assert rows == [list(row) for row in stage_shapes(CharSettings(), 9)]  # the bracket text's 9 characters
+    app.assert_healthy()
 
 
 def test_training_briefly_makes_a_sample_appear(app):

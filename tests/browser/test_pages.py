@@ -120,7 +120,31 @@ def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, s
     assert not grown, f"charts whose margins grew after their first draw: {grown}"
     heavy = sorted({name for name in scripts if name.startswith(HEAVY_SCRIPTS)})
     assert not heavy, f"the first view fetched {heavy}"
+    cut_off = app.page.evaluate(_CUT_OFF_BUTTON_LABELS)
+    assert not cut_off, f"button labels cut off (…): {cut_off}"
+    too_long = app.page.evaluate(_Y_TITLES_LONGER_THAN_THEIR_PLOT)
+    assert not too_long, f"y-axis titles that run past their plot: {too_long}"
     app.assert_healthy()
+
+
+#: The y-axis titles (drawn turned, along the axis) that are longer than their plot is high.
+_Y_TITLES_LONGER_THAN_THEIR_PLOT = """
+() => [...document.querySelectorAll(".js-plotly-plot")].flatMap((plot) => {
+  const high = Math.max(...[...plot.querySelectorAll(".nsewdrag")].map((area) => area.getBoundingClientRect().height));
+  return [...plot.querySelectorAll(".ytitle, .y2title")]
+    .filter((title) => title.getBoundingClientRect().height > high + 2)
+    .map((title) => `${plot.closest(".rnnviz-chart")?.getAttribute("aria-label")}: ${title.textContent}`);
+})
+"""
+
+
+#: The labels of the page's buttons that do not fit their button (Streamlit ends them with "…").
+_CUT_OFF_BUTTON_LABELS = """
+() => [...document.querySelectorAll('[data-testid="stApp"] button')].filter((button) => button.offsetParent)
+  .flatMap((button) => [...button.querySelectorAll("*")])
+  .filter((part) => part.scrollWidth > part.clientWidth + 1 && part.textContent.trim())
+  .map((part) => part.textContent.trim())
+"""
 
 
 #: Each chart of the page: drawn (its latest figure), and whether it is near the window (within the 300 px

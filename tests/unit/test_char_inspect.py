@@ -82,10 +82,12 @@ def test_stage_shapes_follow_the_settings_and_torch():
     settings, v = CharSettings(), 60
     rows = {stage: shape for stage, shape, _ in stage_shapes(settings, v)}
     assert rows["one-hot inputs"] == "(35, 32, 60)" and rows["outputs of nn.LSTM"] == "(35, 32, 256)"
-    assert rows["logits"] == "(1,120, 60)" and rows["h_n"] == rows["c_n"] == "(1, 32, 256)"
+    assert rows["logits"] == "(1120, 60)" and rows["h_n"] == rows["c_n"] == "(1, 32, 256)"
     model = CharModel.from_settings(CharSettings(hidden_size=16), v)
     logits, (h_n, c_n) = model(torch.zeros(35, 32, dtype=torch.int64))
     assert tuple(logits.shape) == (35 * 32, v) and tuple(h_n.shape) == (1, 32, 16)
+    small = {stage: shape for stage, shape, _ in stage_shapes(CharSettings(hidden_size=16), v)}  # as torch says
+    assert small["logits"] == str(tuple(logits.shape)) and small["h_n"] == small["c_n"] == str(tuple(c_n.shape))
     gru = {stage: shape for stage, shape, _ in stage_shapes(CharSettings(cell="GRU", input="embedding"), v)}
     assert gru["embedded inputs"] == "(35, 32, 64)" and "c_n" not in gru
     code = training_step_code(settings, v)

@@ -3,7 +3,8 @@ batch; each bad value ends in a clear st.error naming the widget, and the last v
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Callable
+
 import streamlit as st
 
 from rnnviz.charlm.batches import SAMPLINGS
@@ -13,7 +14,7 @@ from rnnviz.charlm.samples import MAX_PREFIXES, MAX_SAMPLE_LENGTH, TEMPERATURE_R
 from rnnviz.charlm.settings import INPUTS, CharSettings
 from rnnviz.training.settings import CELLS
 from rnnviz.ui.common.settings_form import PERSIST, Field, Section, optimizer_fields, settings_sidebar
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import escape_markdown, table
 
 SAMPLING_TEXT = {
     "adjacent": "adjacent (state carried, detached)",
@@ -55,8 +56,7 @@ def char_settings_sidebar() -> CharSettings | None:
 
 def shapes_table(settings: CharSettings, vocab_size: int) -> None:
     """Every stage of one batch under these settings: text -> indices -> inputs -> outputs -> logits."""
-    rows = stage_shapes(settings, vocab_size)
-    st.table(pd.DataFrame(rows, columns=["stage", "shape", "what it is"]), hide_index=True)
+    table(stage_shapes(settings, vocab_size), ["stage", "shape", "what it is"])
 
 
 def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: SampleSpec) -> list[str]:
@@ -87,8 +87,11 @@ def _known_prefixes(prefixes: list[str], vocabulary: Vocabulary | None, last: Sa
     return known
 
 
-def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabulary | None) -> SampleSpec:
-    """Prefixes (one per line), greedy or a temperature, length, how often; returns the spec to use.
+def sample_controls(
+    text_name: str, default_prefixes: str, vocabulary: Vocabulary | None, sample_now: Callable[[], None]
+) -> SampleSpec:
+    """Prefixes (one per line), greedy or a temperature, length, how often, and a **Sample now** button (its
+    click calls ``sample_now``); returns the spec to use.
 
     A bad value shows an st.error and the last valid spec stays in use; prefixes with characters outside the
     vocabulary are left out, with an error naming the characters.
@@ -100,6 +103,13 @@ def sample_controls(text_name: str, default_prefixes: str, vocabulary: Vocabular
         key=f"lm.prefixes.{text_name}",
         height=90,
         **PERSIST,
+    )
+    left.button(
+        "Sample now",
+        key="lm.sample_now",
+        icon=":material/edit_note:",
+        help="Continue these prefixes with the model as it is now",
+        on_click=sample_now,
     )
     mode = right.radio(
         "Sampling",

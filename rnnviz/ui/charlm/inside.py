@@ -1,6 +1,9 @@
 """Inside the model: trace the current model over a text and show units x characters, the text coloured by
 one unit, and the units that follow simple features (bracket depth, quotes, position in line, vowels).
 
+Before the model has trained a step, the section is a note and a button that shows it for the untrained model:
+a page's first view does not draw a dozen widgets and four charts of a model nobody has trained yet.
+
 The trace is redone only when the text, the layer or the model's weights (steps done) change; it is kept in
 ``lm.inside`` for this session.
 """
@@ -11,7 +14,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from rnnviz.charlm.inspect import (
@@ -31,9 +33,11 @@ from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.idle import on_idle
-from rnnviz.ui.common.text import escape_markdown
+from rnnviz.ui.common.text import escape_markdown, table
 
 CACHE_KEY = "lm.inside"
+#: True once the user asked to look inside the untrained model (this session).
+UNTRAINED_KEY = "lm.inside_untrained"
 QUANTITY_TEXT = {
     "h": "hidden state h",
     "c": "cell state c",
@@ -73,7 +77,19 @@ def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
 
 
 def inside_section(trainer: CharTrainer, default_text: str, text_name: str, running: bool = False) -> None:
-    """The whole 'inside the model' part of the page."""
+    """The whole 'inside the model' part of the page: shown once the model has trained a step, or when asked."""
+    if not trainer.steps_done and not st.session_state.get(UNTRAINED_KEY):
+        st.caption(
+            "This part appears once the model has trained a step: press **Start** above. To compare with later, "
+            "you can look inside the untrained model now."
+        )
+        st.button(
+            "Look inside the untrained model",
+            key=f"{UNTRAINED_KEY}.button",
+            icon=":material/visibility:",
+            on_click=lambda: st.session_state.update({UNTRAINED_KEY: True}),
+        )
+        return
     text = st.text_area(
         f"A text to look at (at most {MAX_INSPECT_CHARS} characters of the model's vocabulary)",
         default_text[:MAX_INSPECT_CHARS],
@@ -85,9 +101,10 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
     except ValueError as error:
         st.error(escape_markdown(str(error)[:1].upper() + str(error)[1:]), icon=":material/error:")
         return
+    steps = f"{trainer.steps_done:,} step{'' if trainer.steps_done == 1 else 's'}"
     epochs = f"{trainer.epochs_done} epoch{'' if trainer.epochs_done == 1 else 's'}"
     st.caption(
-        f"The model after {trainer.steps_done:,} steps ({epochs}), run from a zero state."
+        f"The model after {steps} ({epochs}), run from a zero state."
         + (
             " While it trains, this part shows it as of the last full page run: **Pause** to update it."
             if running
@@ -162,16 +179,11 @@ def inside_section(trainer: CharTrainer, default_text: str, text_name: str, runn
             plotly_chart(fig, key=f"lm.inside.{name}")
             figure_downloads(fig, f"{name}_{feature.replace(' / ', '_').replace(' ', '_')}", key=f"lm.inside.{name}")
     matches = best_units(hidden, features)
-    table = pd.DataFrame(
-        [
-            {
-                "feature": m.feature,
-                "best unit": str(m.unit) if m.unit >= 0 else "–",  # – : the feature does not vary on this text
-                "Pearson r": f"{m.r:+.3f}" if m.unit >= 0 else "–",
-                "characters where defined": m.defined,
-            }
-            for m in matches
-        ]
-    )
     st.caption("The unit of h that follows each feature most closely on this text:")
-    st.table(table, hide_index=True, width="content")
+    table(
+        [  # – : the feature does not vary on this text
+            (m.feature, m.unit if m.unit >= 0 else "–", f"{m.r:+.3f}" if m.unit >= 0 else "–", m.defined)
+            for m in matches
+        ],
+        ["feature", "best unit", "Pearson r", "characters where defined"],
+    )
