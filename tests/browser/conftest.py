@@ -490,13 +490,13 @@ class App:
         page was (a chart is drawn when it comes near the window)."""
         assert self.page.evaluate(_DRAW_EVERY_CHART, timeout_ms), "charts not drawn after scrolling to them"
 
-    @staticmethod
-    def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
-        """Poll ``condition`` every 0.2 s until it is true; fail with ``what`` after ``timeout_s``."""
+    def wait_for(self, condition: Callable[[], object], timeout_s: float, what: str) -> None:
+        """Poll ``condition`` every 0.2 s until it is true; fail with ``what`` after ``timeout_s``. It waits
+        through playwright, so the page's events (requests, routes, downloads) reach their handlers meanwhile."""
         deadline = time.monotonic() + timeout_s
         while not condition():
             assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.2)
+            self.page.wait_for_timeout(200)
 
     def find_chart(self, title_start: str = "", drawn: bool = False) -> Locator | None:
         """The first visible chart whose title starts with ``title_start``, scrolled into view (a chart is drawn

@@ -334,7 +334,7 @@ def test_export_buttons_wait_for_their_script_so_no_click_is_lost(app):
     app.page.route("**/figure_export.js", lambda route: held.append(route))
     app.goto("/")
     button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
-    app.wait_for(lambda: held or app.page.wait_for_timeout(100), 30, "the export component to ask for its script")
+    app.wait_for(lambda: held, 30, "the export component to ask for its script")
     expect(button).to_be_disabled()
     for route in held:
         route.continue_()
