@@ -2,8 +2,8 @@
 painted, at T = 200 and hidden size 128 (the target's size; ``bench_memory_gradients`` times the same views'
 computation alone).
 
-One tab on /memory; the sidebar's "Sequence length T" and "Hidden size" set, then, ``--rounds`` times, a new
-number typed into "Held-out sequence" and Enter pressed. From the key press to:
+One tab on /memory; the sidebar's "Sequence length T" and "Hidden size" set, the untrained models' views asked
+for, then, ``--rounds`` times, a new number typed into "Held-out sequence" and Enter pressed. From the key press to:
 
 * first view: the new sequence's chart (titled "Held-out sequence k, ...") on the screen; the gradient flow is
   drawn right after it;
@@ -47,6 +47,10 @@ def open_memory(browser, url: str, length: int, hidden: int) -> Page:
         box = page.get_by_label(label, exact=True)
         box.fill(str(value))
         box.press("Enter")
+        settle(page)
+    untrained = page.get_by_role("button", name="Show the gradient flow of the untrained models")
+    if untrained.count():  # before the race has trained, the views wait for this click
+        untrained.click()
         settle(page)
     return page
 

@@ -91,7 +91,8 @@ def _gates(f: dict) -> str:
         f"The adding problem: {f['T']} steps of numbers, two of them marked; the answer, read after the last step, is "
         "their sum, so the first marked number has to be kept for many steps. Before any training, the loss's "
         f"gradient shrinks from the last step back to step 0 by a factor of {said}: what the network holds at "
-        "step 0 hardly affects the loss yet. The gradient view below draws every step."
+        "step 0 hardly affects the loss yet. To see every step, press "
+        "**Show the gradient flow of the untrained models** in section 4."
     )
 
 

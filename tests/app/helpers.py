@@ -113,3 +113,13 @@ def open_export(at: AppTest, namespace: str) -> AppTest:
 def module_line(at: AppTest) -> str:
     """The module's constructor as the page shows it, e.g. "module = torch.nn.LSTM(1, 16)" (inline code)."""
     return next(m.value.strip("`") for m in at.markdown if re.fullmatch(r"`(module|model) = torch\.nn\..*`", m.value))
+
+
+def show_all_settings(at: AppTest) -> AppTest:
+    """Turn on the sidebar's "All settings" (``rnnviz.ui.common.settings_form``), so that the folded settings
+    (optimizer, data, run) are drawn as widgets, and rerun."""
+    toggles = [toggle for toggle in at.toggle if toggle.key and toggle.key.endswith(".all_settings")]
+    assert toggles, "this page has no folded settings"
+    for toggle in toggles:
+        toggle.set_value(True)
+    return at.run()

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from rnnviz.charlm.corpora import BRACKETS_NAME
-from tests.app.helpers import errors, figures, markdown_tables, open_export, open_page
+from tests.app.helpers import errors, figures, markdown_tables, open_export, open_page, show_all_settings
 
 PAGE = "app_pages/char_lm.py"
 
@@ -134,6 +134,7 @@ def test_controls_change_the_model_and_a_trained_run_is_kept(page):
     at = page
     at.selectbox(key="lm.cell").set_value("GRU")
     at.radio(key="lm.input").set_value("embedding")
+    show_all_settings(at)
     at.radio(key="lm.sampling").set_value("random")
     at.run()
     table = shapes(at)
@@ -149,6 +150,7 @@ def test_controls_change_the_model_and_a_trained_run_is_kept(page):
 
 def test_bad_settings_name_the_widget_and_the_page_keeps_working(page):
     at = page
+    show_all_settings(at)
     at.text_input(key="lm.lr").set_value("fast").run()
     assert any("Learning rate must be a number above 0.0 up to 100.0, got 'fast'" in e for e in errors(at))
     assert "Change it in the sidebar" in errors(at)[0]

@@ -12,7 +12,7 @@ import weakref
 import pytest
 
 from rnnviz.ui.common import idle
-from tests.app.helpers import errors, open_page
+from tests.app.helpers import errors, open_page, show_all_settings
 
 TIMEOUT = idle.IDLE_RELEASE_MINUTES * 60
 
@@ -83,6 +83,7 @@ def test_the_timeout_is_settable(monkeypatch):
 
 def test_an_idle_training_page_gives_back_its_trainer_and_keeps_its_loss_curve(clock):
     at = open_page("app_pages/train_sine.py")
+    show_all_settings(at)
     at.number_input(key="train.steps").set_value(40)
     at.run()
     at.button(key="train.step").click().run()

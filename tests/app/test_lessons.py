@@ -11,6 +11,7 @@ from rnnviz.charlm.inspect import CLOSING, OPENING, character_features
 from rnnviz.lessons.catalog import LESSON_PARAM, LESSONS, LESSONS_BY_SLUG, next_lesson
 from rnnviz.lessons.facts import gradient_facts, pearson
 from rnnviz.sine.data import sine_task_input
+from rnnviz.ui.memory.gradients import UNTRAINED_KEY
 from tests.app.helpers import HOME, array, errors, figures, open_page
 
 
@@ -83,6 +84,9 @@ def test_the_shapes_lesson_shows_the_shapes_it_quotes():
 
 def test_the_gates_lesson_quotes_the_gradient_view_of_the_page():
     at = open_lesson("why-gates")
+    button = at.button(key=f"{UNTRAINED_KEY}.button")
+    assert f"press **{button.label}**" in banner(at)  # the lesson names the button that shows the view
+    button.click().run()
     captions = " ".join(c.value for c in at.caption)
     for cell, factor in gradient_facts()["factors"].items():
         assert f"{factor:.1e} ({cell})" in banner(at) and f"{cell} by a factor {factor:.1e}" in captions

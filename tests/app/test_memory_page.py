@@ -18,8 +18,18 @@ from rnnviz.memory.gradients import connectivity_map, gradient_flow
 from rnnviz.memory.settings import MemorySettings
 from rnnviz.memory.sweep import summary
 from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
+from rnnviz.ui.memory.gradients import UNTRAINED_KEY
 from rnnviz.ui.step.sources import HANDOFF_KEY
-from tests.app.helpers import array, errors, figures, image_exports, module_line, open_export, open_page
+from tests.app.helpers import (
+    array,
+    errors,
+    figures,
+    image_exports,
+    module_line,
+    open_export,
+    open_page,
+    show_all_settings,
+)
 
 PAGE = "app_pages/memory.py"
 
@@ -41,9 +51,16 @@ def figure(at, starts: str) -> dict:
     return next(f for f in figures(at) if f["layout"]["title"]["text"].startswith(starts))
 
 
+def untrained_gradients(at):
+    """Press the button that shows the gradient views of the race before it has trained."""
+    at.button(key=f"{UNTRAINED_KEY}.button").click().run()
+    return at
+
+
 def small(at, steps: int = 40, length: int = 4):
     """Short runs: T = ``length``, ``steps`` steps scored every 20, 16 units."""
     at.number_input(key="memory.length").set_value(length)
+    show_all_settings(at)
     at.number_input(key="memory.steps").set_value(steps)
     at.number_input(key="memory.eval_every").set_value(20)
     at.number_input(key="memory.hidden_size").set_value(16).run()
@@ -61,11 +78,15 @@ def race_to_the_end(at):
     return at
 
 
-def test_opens_with_three_untrained_runs_and_every_view(page):
+def test_opens_with_three_untrained_runs_and_their_gradients_on_request(page):
     assert not page.exception and not errors(page)
     live = race(page)
     assert [run.settings.cell for run in live.runs] == ["RNN", "LSTM", "GRU"] and live.name == "Runs 1–3"
     assert live.runs[0].settings == MemorySettings(cell="RNN") and live.steps_done == 0
+    # before any training the gradient views wait for a click: nothing computed, nothing drawn
+    assert "gradients" not in live.page_cache and not [t for t in titles(page) if "gradient" in t]
+    assert "Update" not in {b.label for b in page.button}
+    untrained_gradients(page)
     names = titles(page)
     assert names[0].startswith("A held-out sequence (T = 50): marked") and "answers" not in names[0]
     answered = figure(page, "Held-out sequence 0, LSTM (T = 50): marked")["layout"]["title"]["text"]
@@ -125,6 +146,7 @@ def test_pause_one_step_and_reset_move_the_whole_race(page):
 
 
 def test_the_cells_pick_what_races(page):
+    untrained_gradients(page)
     page.pills(key="memory.cells").set_value(["LSTM"]).run()
     live = race(page)
     assert [run.settings.cell for run in live.runs] == ["LSTM"] and live.name == "Run 1"
@@ -155,6 +177,7 @@ def test_the_cells_pick_what_races(page):
     ],
 )
 def test_junk_numbers_say_which_widget_to_change(page, key, value, words):
+    show_all_settings(page)
     page.number_input(key=key).set_value(value).run()
     assert not page.exception
     assert any(words in e and e.endswith("Change it in the sidebar.") for e in errors(page)), errors(page)
@@ -163,6 +186,7 @@ def test_junk_numbers_say_which_widget_to_change(page, key, value, words):
 
 @pytest.mark.parametrize("text", ["abc", "", "nan", "0", "-1", "1e999", "500"])
 def test_junk_learning_rates_and_momentum(page, text):
+    show_all_settings(page)
     page.text_input(key="memory.lr").set_value(text).run()
     assert any("Learning rate must be a number above 0.0 up to 100.0" in e for e in errors(page))
     page.text_input(key="memory.lr").set_value("0.02").run()
@@ -175,6 +199,7 @@ def test_junk_learning_rates_and_momentum(page, text):
 
 def test_a_diverging_race_stops_with_advice_and_keeps_earlier_runs(page):
     race_to_the_end(small(page, steps=20))
+    show_all_settings(page)
     page.radio(key="memory.optimizer").set_value("SGD").run()
     page.text_input(key="memory.lr").set_value("100").run()
     page.number_input(key="memory.clip").set_value(0.0).run()
@@ -261,7 +286,16 @@ def test_junk_sweep_plans_say_what_to_change(page, key, value, words):
     assert page.button(key="memory.sweep.start").disabled
 
 
+def test_the_gradient_views_show_themselves_once_the_race_has_trained(page):
+    page.button(key="memory.step").click().run()
+    assert race(page).steps_done == 1
+    assert not [b for b in page.button if b.key == f"{UNTRAINED_KEY}.button"]
+    assert race(page).page_cache["gradients"].state[0] == ((1, 1), (2, 1), (3, 1))  # the models after that step
+    assert any(t.startswith("How much of the loss's gradient reaches each step") for t in titles(page))
+
+
 def test_the_gradient_controls_change_what_is_shown(page):
+    untrained_gradients(page)
     views = race(page).page_cache["gradients"]
     assert views.state[1] == 0
     page.number_input(key="memory.grad.sequence").set_value(7).run()

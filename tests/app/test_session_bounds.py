@@ -12,7 +12,7 @@ from rnnviz.charlm.corpora import MAX_UPLOAD_BYTES as MAX_TEXT_BYTES
 from rnnviz.training.live import DISPLAY_POINTS
 from rnnviz.ui.step.sources import MAX_UPLOAD_BYTES
 from rnnviz.ui.training.session import MAX_RUNS
-from tests.app.helpers import ROOT, open_page
+from tests.app.helpers import ROOT, open_page, show_all_settings
 
 
 def test_the_server_refuses_uploads_above_the_limit_every_upload_reader_assumes():
@@ -23,6 +23,7 @@ def test_the_server_refuses_uploads_above_the_limit_every_upload_reader_assumes(
 
 def test_a_session_keeps_a_bounded_number_of_bounded_runs():
     at = open_page("app_pages/train_sine.py")
+    show_all_settings(at)
     at.number_input(key="train.steps").set_value(DISPLAY_POINTS + 500)
     at.run()
     at.button(key="train.step").click().run()

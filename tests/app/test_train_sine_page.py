@@ -22,7 +22,16 @@ from rnnviz.sine.data import training_stretch
 from rnnviz.sine.settings import SineSettings
 from rnnviz.sine.trainer import SineTrainer
 from rnnviz.ui.step.sources import HANDOFF_KEY
-from tests.app.helpers import array, errors, figures, image_exports, module_line, open_export, open_page
+from tests.app.helpers import (
+    array,
+    errors,
+    figures,
+    image_exports,
+    module_line,
+    open_export,
+    open_page,
+    show_all_settings,
+)
 
 PAGE = "app_pages/train_sine.py"
 
@@ -51,6 +60,7 @@ def titles(at) -> list[str]:
 def settle(at, steps: int | None = None, fast: bool = True):
     """Make the next runs short: a small step budget and (by default) no speed cap."""
     if steps is not None:
+        show_all_settings(at)
         at.number_input(key="train.steps").set_value(steps)
     if fast:
         at.select_slider(key="train.speed").set_value("as fast as possible")
@@ -158,6 +168,7 @@ def test_a_run_capped_at_50_steps_per_second_says_so_when_it_finishes(page):
 def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_runs(page):
     train_to_the_end(page, steps=30)  # run 1: fine
     good = page.session_state["train.run"].record()
+    show_all_settings(page)
     page.radio(key="train.optimizer").set_value("SGD").run()
     page.text_input(key="train.lr").set_value("10").run()
     assert page.number_input(key="train.clip").value == 0
@@ -185,6 +196,7 @@ def test_sgd_lr_10_without_clipping_stops_with_a_clear_error_and_keeps_earlier_r
 
 @pytest.mark.parametrize("text", ["abc", "", "nan", "inf", "-1", "0", "1e999", "200"])
 def test_junk_learning_rates_say_what_to_change(page, text):
+    show_all_settings(page)
     page.text_input(key="train.lr").set_value(text).run()
     assert not page.exception
     message = " ".join(errors(page))
@@ -193,6 +205,48 @@ def test_junk_learning_rates_say_what_to_change(page, text):
     assert figures(page), "the current run stays on screen"
     page.text_input(key="train.lr").set_value("1e-3").run()
     assert not errors(page) and live(page).settings.lr == 0.001
+
+
+def sidebar_captions(at) -> list[str]:
+    """The sidebar's captions as shown (the escaping backslashes dropped)."""
+    return [caption.value.replace("\\", "") for caption in at.sidebar.caption]
+
+
+def test_the_training_settings_are_folded_into_one_line_and_keep_their_values(page):
+    """The optimizer, data and run settings are not drawn until "All settings" is on; one line says their values,
+    the run uses them, and values given while they were shown stay when they are folded again."""
+    assert not page.toggle(key="train.all_settings").value
+    drawn = {
+        widget.key
+        for kind in ("number_input", "text_input", "radio", "slider", "selectbox")
+        for widget in getattr(page.sidebar, kind)
+    }
+    assert drawn == {"train.cell", "train.hidden_size", "train.num_layers"}
+    summary = sidebar_captions(page)[-1]
+    for said in ("Optimizer: Adam", "Learning rate: 0.02", "Total steps: 300", "Seed: 1", "Points per window: 10"):
+        assert said in summary, summary
+    assert "Hidden state between windows: carry over (detached: truncated BPTT)" in summary
+    show_all_settings(page)
+    page.number_input(key="train.steps").set_value(120).run()
+    page.text_input(key="train.lr").set_value("0.05").run()
+    page.toggle(key="train.all_settings").set_value(False).run()
+    assert page.number_input(key="train.hidden_size") and "train.steps" not in {w.key for w in page.number_input}
+    assert "Total steps: 120" in sidebar_captions(page)[-1] and "Learning rate: 0.05" in sidebar_captions(page)[-1]
+    assert live(page).settings.steps == 120 and live(page).settings.lr == 0.05 and not errors(page)
+    page.toggle(key="train.all_settings").set_value(True).run()
+    assert page.number_input(key="train.steps").value == 120 and page.text_input(key="train.lr").value == "0.05"
+
+
+def test_a_folded_setting_that_is_not_valid_unfolds_itself(page):
+    show_all_settings(page)
+    page.number_input(key="train.clip").set_value(-2.0).run()
+    page.toggle(key="train.all_settings").set_value(False).run()  # folding it away does not hide the problem
+    assert page.toggle(key="train.all_settings").value and page.number_input(key="train.clip").value == -2.0
+    assert any(e.startswith("Gradient clipping (max norm) must be a number from 0.0") for e in errors(page))
+    page.number_input(key="train.clip").set_value(1.0).run()
+    page.toggle(key="train.all_settings").set_value(False).run()
+    assert not page.toggle(key="train.all_settings").value and not errors(page)
+    assert "Gradient clipping (max norm): 1" in sidebar_captions(page)[-1]
 
 
 @pytest.mark.parametrize(
@@ -210,6 +264,7 @@ def test_junk_learning_rates_say_what_to_change(page, text):
     ],
 )
 def test_junk_numbers_say_which_widget_to_change(page, key, value, words):
+    show_all_settings(page)
     page.number_input(key=key).set_value(value).run()
     assert not page.exception
     assert any(words in e and e.endswith("Change it in the sidebar.") for e in errors(page)), errors(page)
@@ -217,6 +272,7 @@ def test_junk_numbers_say_which_widget_to_change(page, key, value, words):
 
 
 def test_junk_momentum_and_a_reset_with_junk_settings(page):
+    show_all_settings(page)
     page.radio(key="train.optimizer").set_value("SGD").run()
     page.number_input(key="train.momentum").set_value(1.5).run()
     assert any(e.startswith("Momentum must be a number from 0.0 up to 0.999, got 1.5") for e in errors(page))
@@ -338,6 +394,7 @@ def test_open_in_step_through_shows_the_model_on_its_task_and_a_script_that_runs
 
 
 def test_a_run_that_resets_its_state_opens_on_one_training_window(page):
+    show_all_settings(page)
     page.radio(key="train.hidden_policy").set_value("reset").run()
     page.button(key="train.step").click().run()
     page.button(key="train.handoff").click().run()
@@ -350,6 +407,7 @@ def test_a_run_that_resets_its_state_opens_on_one_training_window(page):
 
 
 def test_noise_batches_and_the_reset_policy(page):
+    show_all_settings(page)
     page.number_input(key="train.noise").set_value(0.2).run()
     page.number_input(key="train.windows_per_batch").set_value(3).run()
     page.radio(key="train.hidden_policy").set_value("reset").run()

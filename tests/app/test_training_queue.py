@@ -10,7 +10,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunCon
 
 from rnnviz.training import admission
 from rnnviz.training.live import FAST_REFRESH_SECONDS, MAX_REFRESH_SECONDS, WAITING_REFRESH_SECONDS
-from tests.app.helpers import open_page
+from tests.app.helpers import open_page, show_all_settings
 
 PAGE = "app_pages/train_sine.py"
 
@@ -24,6 +24,7 @@ def one_slot(monkeypatch) -> admission.TrainingGate:
 
 def start(steps: int):
     at = open_page(PAGE)
+    show_all_settings(at)
     at.number_input(key="train.steps").set_value(steps)
     at.select_slider(key="train.speed").set_value("as fast as possible")
     at.run()

@@ -34,7 +34,7 @@ FORM = (
     Field("num_layers", "Layers", "slider"),
     Field("input", "Input encoding", "radio", options=INPUTS),
     Field("embedding_size", "Embedding size", "number", when=lambda values: values["input"] == "embedding"),
-    Section("Data"),
+    Section("Data", folded=True),
     Field("num_steps", "num_steps (characters per window)", "number"),
     Field("batch_size", "Batch size (windows per batch)", "number"),
     Field("sampling", "Window sampling", "radio", options=SAMPLINGS, names=SAMPLING_TEXT),
@@ -43,7 +43,7 @@ FORM = (
         clip_label="Gradient clipping θ (max norm)",
         clip_help="clip_grad_norm_(parameters, θ); 0 = no clipping",
     ),
-    Section("Run"),
+    Section("Run", folded=True),
     Field("epochs", "Epochs", "number"),
     Field("seed", "Seed", "number"),
 )

@@ -3,6 +3,12 @@
     FORM = (Section("Model"), Field("cell", "Cell type", "select", options=CELLS), Field("hidden_size", ...))
     settings = settings_sidebar(SineSettings, FORM, prefix="train")   # SineSettings, or None after st.errors
 
+Sections marked ``folded`` (the optimizer, the data, the run) are drawn only while the sidebar's "All settings"
+toggle is on; otherwise one line says the values in use. A page's first load then draws the few settings people
+change most (the cell, the sizes, T) and not a dozen widgets more: each costs the browser ~20 ms to draw
+(``benchmarks/bench_first_load.py``). A folded setting keeps the value it was given while it is not drawn, and
+settings that are not valid unfold themselves, so the widget to change is in view.
+
 Number inputs have no min/max on purpose: Streamlit would refuse an out-of-range entry with only a red outline
 on the field, while the settings class names the widget and the allowed range in the page. Every widget keeps
 its value across a trip to another page (``persist_state="session"``).
@@ -22,15 +28,17 @@ from rnnviz.ui.common.text import escape_markdown
 
 S = TypeVar("S", bound=TrainingSettings)
 
+ALL_SETTINGS_HELP = "The optimizer, the data and the run: shown here while this is on, listed in one line otherwise."
 #: Widget options of every setting: the value survives a trip to another page and back.
 PERSIST = dict(persist_state="session")
 
 
 @dataclass(frozen=True)
 class Section:
-    """A header in the sidebar."""
+    """A header in the sidebar; a ``folded`` section and its fields are drawn only while "All settings" is on."""
 
     title: str
+    folded: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def optimizer_fields(
 ) -> tuple[Section | Field, ...]:
     """The optimizer section of a training form: optimizer, learning rate, momentum (SGD only), clipping."""
     return (
-        Section("Optimizer"),
+        Section("Optimizer", folded=True),
         Field("optimizer", "Optimizer", "radio", options=OPTIMIZERS),
         Field("lr", "Learning rate", "typed number", help=lr_help),
         Field("momentum", "Momentum", "number", step=0.05, when=lambda values: values["optimizer"] == "SGD"),
@@ -85,6 +93,27 @@ def show_setting_problems(error: ValueError, labels: Mapping[str, str], where: s
         )
 
 
+def _kept(field: Field, default: TrainingSettings, key: str) -> Any:
+    """A folded field's value while its widget is not drawn: what the widget was last given (its state is kept:
+    ``PERSIST``), or the default."""
+    if key not in st.session_state:
+        return getattr(default, field.name)
+    value = st.session_state[key]
+    return parse_typed_number(value) if field.widget == "typed number" else value
+
+
+def _shown_value(field: Field, value: Any) -> str:
+    """How the summary of folded settings writes a value: as its widget shows it."""
+    if field.names:
+        return field.names.get(value, str(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _problem_names(error: ValueError) -> set[str]:
+    """The settings a settings error names (one '; '-separated problem each, starting with the setting's name)."""
+    return {problem.split(" ", 1)[0] for problem in str(error).split("; ")}
+
+
 def _widget(field: Field, default: TrainingSettings, key: str) -> Any:
     bar, value = st.sidebar, getattr(default, field.name)
     help_text = field.help or default.describe_range(field.name)
@@ -109,18 +138,61 @@ def _widget(field: Field, default: TrainingSettings, key: str) -> Any:
     return bar.number_input(field.label, value=value, step=field.step, key=key, help=help_text, **PERSIST)
 
 
-def settings_sidebar(settings_class: type[S], form: Sequence[Field | Section], prefix: str) -> S | None:
-    """The settings the sidebar describes (widget keys ``<prefix>.<name>``, defaults the class's), or None
-    after an st.error per problem in the main area, naming the widget to change and the allowed range."""
-    default = settings_class()
-    values: dict[str, Any] = {}
+def _fields(form: Sequence[Field | Section], folded: bool) -> list[Field | Section]:
+    """The sections (with their fields) of ``form`` that are folded, or those that are not."""
+    chosen, inside = [], False
     for item in form:
         if isinstance(item, Section):
-            st.sidebar.header(item.title)
+            inside = item.folded == folded
+        if inside:
+            chosen.append(item)
+    return chosen
+
+
+def _values(items: Sequence[Field | Section], default: TrainingSettings, prefix: str, values: dict, draw: bool) -> None:
+    """Add each field's value to ``values``: from its widget (``draw``) or as kept (``_kept``); a field whose
+    ``when`` is False for the values above it takes its default and draws nothing."""
+    for item in items:
+        if isinstance(item, Section):
+            if draw:
+                st.sidebar.header(item.title)
         elif item.when is not None and not item.when(values):
             values[item.name] = getattr(default, item.name)
-        else:
+        elif draw:
             values[item.name] = _widget(item, default, f"{prefix}.{item.name}")
+        else:
+            values[item.name] = _kept(item, default, f"{prefix}.{item.name}")
+
+
+def settings_sidebar(settings_class: type[S], form: Sequence[Field | Section], prefix: str) -> S | None:
+    """The settings the sidebar describes (widget keys ``<prefix>.<name>``, defaults the class's), or None
+    after an st.error per problem in the main area, naming the widget to change and the allowed range.
+
+    The folded sections are drawn below the toggle ``<prefix>.all_settings`` while it is on (turned on when one of
+    their settings is not valid); otherwise a caption lists their values."""
+    default = settings_class()
+    values: dict[str, Any] = {}
+    _values(_fields(form, folded=False), default, prefix, values, draw=True)
+    folded = _fields(form, folded=True)
+    kept = dict(values)
+    _values(folded, default, prefix, kept, draw=False)
+    toggle_key = f"{prefix}.all_settings"
+    try:
+        settings_class(**kept)
+    except ValueError as error:
+        if _problem_names(error) & {item.name for item in folded if isinstance(item, Field)}:
+            st.session_state[toggle_key] = True  # before the toggle is drawn: the bad value's widget is shown
+    if folded and st.sidebar.toggle("All settings", key=toggle_key, help=ALL_SETTINGS_HELP, **PERSIST):
+        _values(folded, default, prefix, values, draw=True)
+    else:
+        values = kept
+        st.sidebar.caption(
+            " · ".join(
+                escape_markdown(f"{item.label}: {_shown_value(item, values[item.name])}")
+                for item in folded
+                if isinstance(item, Field) and (item.when is None or item.when(values))
+            )
+        )
     try:
         return settings_class(**values)
     except ValueError as error:  # every problem at once, "; "-separated, each starting with the setting's name

@@ -29,7 +29,7 @@ FORM = (
     Section("Model"),
     Field("hidden_size", "Hidden size", "number"),
     *optimizer_fields(lr_help="e.g. 0.01 or 1e-3; above 0, up to 100"),
-    Section("Run"),
+    Section("Run", folded=True),
     Field("batch_size", "Sequences per step", "number", step=16),
     Field("steps", "Steps (at most)", "number", step=500),
     Field("eval_every", "Score the held-out sequences every … steps", "number", step=50),

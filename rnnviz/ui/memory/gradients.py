@@ -2,7 +2,10 @@
 reaches each step (every cell), what each output depends on (one cell), and an LSTM unit's forget-gate path with
 and without the gate clamped to 1. Computed once per model state and sequence from copies of the models taken
 then, kept with the race, and shown in a fragment of their own (its controls rerun only it). Each view is drawn
-as soon as it is computed: the flows first, then the map, then the forget-gate path."""
+as soon as it is computed: the flows first, then the map, then the forget-gate path.
+
+Before the race has trained a step, the section is a note and a button that shows the views of the untrained
+models: a first load does not compute and draw four views nobody has asked for yet."""
 
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ from rnnviz.ui.memory.race import trainers
 from rnnviz.ui.memory.task import SEQUENCE_KEY, example_figure
 from rnnviz.ui.training.session import RunSession
 
+#: True once the user asked for the gradient views of the untrained race (this session).
+UNTRAINED_KEY = "memory.grad.untrained"
 MAP_HOW_TO_READ = (
     "**How to read this.** Row s is the model's output after step s, column t its input at step t; the colour is "
     "how much that output moves when x_t moves (log scale: yellow is strong, dark is ~nothing). A model that "
@@ -190,6 +195,18 @@ def gradient_section(session: RunSession) -> None:
         race = session.current()
         if race is None:
             st.info("Fix the settings in the sidebar to look at gradients.", icon=":material/tune:")
+            return
+        if not race.steps_done and not st.session_state.get(UNTRAINED_KEY):
+            st.caption(
+                "This part shows the race's models once they have trained: press **Start** above, then **Pause** or "
+                "let the race end. To compare with later, look at the untrained models now."
+            )
+            st.button(
+                "Show the gradient flow of the untrained models",  # the Why gates lesson names it
+                key=f"{UNTRAINED_KEY}.button",
+                icon=":material/visibility:",
+                on_click=lambda: st.session_state.update({UNTRAINED_KEY: True}),
+            )
             return
         runs = trainers(race)
         size = next(iter(runs.values())).held_out.x.shape[0]
