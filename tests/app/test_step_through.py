@@ -12,7 +12,16 @@ from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, bu
 from rnnviz.core.equations import equations
 from rnnviz.experiment.run import traced_run
 from rnnviz.figures import step_view
-from tests.app.helpers import array, errors, figures, image_exports, open_export, open_page, viewer_data
+from tests.app.helpers import (
+    array,
+    errors,
+    figures,
+    image_exports,
+    markdown_tables,
+    open_export,
+    open_page,
+    viewer_data,
+)
 
 PAGE = "app_pages/step_through.py"
 
@@ -228,9 +237,10 @@ def test_cell_loop_equivalence_is_shown(step, cell):
 
 
 def test_the_shapes_expander_lists_every_quantity_of_one_lstm_step(step):
-    """A plain table (no data grid: its script is heavy for a first load) with every quantity of one step."""
-    table = step.table[0].value
-    shapes = {name: tuple(int(n) for n in shape.strip("()").split(",") if n) for name, shape in table.values}
+    """A markdown table (no st.table or data grid: their scripts are heavy for a first load) with every quantity
+    of one step."""
+    table = markdown_tables(step)[0]
+    shapes = {row["quantity"]: tuple(int(n) for n in row["shape"].strip("()").split(",") if n) for row in table}
     names = ["x_t", "W_ih", "h_{t-1}", "W_hh", "b_ih", "b_hh", "i_t", "f_t", "g_t", "o_t", "c_{t-1}", "c_t", "h_t"]
     assert list(shapes) == names
     (batch, inputs), (_, hidden) = shapes["x_t"], shapes["h_t"]
