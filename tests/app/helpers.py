@@ -104,10 +104,16 @@ def viewer_data(at: AppTest) -> dict:
     return json.loads(components[0].proto.json)
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the expander with ``key`` whose contents are drawn only while it is open (``on_change="rerun"``), as
+    a click on it does."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def open_export(at: AppTest, namespace: str) -> AppTest:
     """Open a page's "Export" expander (its contents are drawn only while it is open), as a click on it does."""
-    at.session_state[f"{namespace}.export"] = True
-    return at.run()
+    return open_expander(at, f"{namespace}.export")
 
 
 def module_line(at: AppTest) -> str:

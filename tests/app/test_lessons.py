@@ -12,7 +12,7 @@ from rnnviz.lessons.catalog import LESSON_PARAM, LESSONS, LESSONS_BY_SLUG, next_
 from rnnviz.lessons.facts import gradient_facts, pearson
 from rnnviz.sine.data import sine_task_input
 from rnnviz.ui.memory.gradients import UNTRAINED_KEY
-from tests.app.helpers import HOME, array, errors, figures, open_page
+from tests.app.helpers import HOME, array, errors, figures, markdown_tables, open_page
 
 
 def open_lesson(slug: str):
@@ -77,7 +77,7 @@ def test_the_shapes_lesson_shows_the_shapes_it_quotes():
     at = open_lesson("shapes")
     assert at.sidebar.toggle(key="batch_first").value is True
     assert at.number_input(key="shapes.batch").value == 4 and at.number_input(key="shapes.seq_len").value == 40
-    shapes = {name: row["shape"] for name, row in at.table[0].value.iterrows()}  # the page's tensor table
+    shapes = {row["name"]: row["shape"] for row in markdown_tables(at)[0]}  # the page's tensor table
     for name, shape in (("input", "(4, 40, 1)"), ("output", "(4, 40, 32)"), ("h_n", "(1, 4, 32)")):
         assert shape in banner(at) and str(shapes[name]) == shape
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import errors, figures, open_page
+from tests.app.helpers import errors, figures, markdown_tables, open_page
 
 PAGE = "app_pages/shapes.py"
 SECTIONS = ["Tensors", "Parameters", "Equivalences", "Packing", "Mistakes lab", "Export"]
@@ -27,9 +27,9 @@ def badges(at) -> list[str]:
 
 
 def table_rows(at, index: int = 0) -> dict[str, dict]:
-    """A st.table as {first column value: {column: value}}."""
-    frame = at.table[index].value
-    return {str(name): row.to_dict() for name, row in frame.iterrows()}
+    """A markdown table of the page as {first column's cell: {column: cell}}, every cell as shown."""
+    rows = markdown_tables(at)[index]
+    return {next(iter(row.values())): row for row in rows}
 
 
 def healthy(at) -> None:
@@ -133,7 +133,7 @@ def test_table_follows_every_model_control(shapes):
     params = table_rows(shapes)
     assert params["weight_ih_l0"]["shape"] == "(48, 4)" and params["weight_ih_l1"]["shape"] == "(48, 32)"
     layer_inputs = table_rows(shapes, 1)
-    assert [r["input size"] for r in layer_inputs.values()] == [4, 32]
+    assert [r["input size"] for r in layer_inputs.values()] == ["4", "32"]
     shapes.selectbox(key="shapes.layer").set_value(1).run()
     shapes.selectbox(key="shapes.direction").set_value(1).run()
     healthy(shapes)
@@ -169,7 +169,7 @@ def test_packing_controls(shapes):
     shapes.text_input(key="shapes.lengths").set_value("2, 5, 3").run()
     healthy(shapes)
     assert any("h_n holds each sequence's last real step" in b for b in badges(shapes))
-    assert [r["length"] for r in table_rows(shapes).values()] == [2, 5, 3]
+    assert [r["length"] for r in table_rows(shapes).values()] == ["2", "5", "3"]
     shapes.toggle(key="shapes.enforce_sorted").set_value(True).run()
     assert not shapes.exception
     (message,) = errors(shapes)
@@ -221,7 +221,7 @@ def test_impossible_models_and_sizes_are_explained(shapes, changes, message):
         getattr(shapes, widget)(key=key).set_value(value).run()
     assert not shapes.exception
     assert any(message in e for e in errors(shapes)), errors(shapes)
-    assert not figures(shapes) and not shapes.table
+    assert not figures(shapes) and not markdown_tables(shapes)
     getattr(shapes, changes[-1][0])(key=changes[-1][1]).set_value(
         {"proj_size": 0, "shapes.batch": 3, "shapes.seq_len": 5}[changes[-1][1]]
     ).run()

@@ -11,7 +11,8 @@ import pytest
 
 from rnnviz.experiment import traced_run
 from rnnviz.experiment.export import trace_csv
-from tests.app.helpers import array, errors, figures, open_export, open_page
+from rnnviz.ui.step.interventions import WHAT_IF_KEY
+from tests.app.helpers import array, errors, figures, open_expander, open_export, open_page
 
 PAGE = "app_pages/step_through.py"
 
@@ -97,6 +98,7 @@ def test_a_batch_of_one_cannot_be_packed(packed):
 
 
 def test_what_if_on_a_packed_batch(packed):
+    open_expander(packed, WHAT_IF_KEY)
     packed.number_input(key="step.h0_fill").set_value(0.5).run()
     assert not packed.exception and not errors(packed)
     assert any("Changed run: matches torch.nn.LSTM" in c.value for c in packed.caption)

@@ -12,7 +12,18 @@ from rnnviz import Experiment, GateClamp, InputSpec, Intervention, ModelSpec, bu
 from rnnviz.core.equations import equations
 from rnnviz.experiment.run import traced_run
 from rnnviz.figures import step_view
-from tests.app.helpers import array, errors, figures, image_exports, open_export, open_page, viewer_data
+from rnnviz.ui.step.interventions import WHAT_IF_KEY
+from tests.app.helpers import (
+    array,
+    errors,
+    figures,
+    image_exports,
+    markdown_tables,
+    open_expander,
+    open_export,
+    open_page,
+    viewer_data,
+)
 
 PAGE = "app_pages/step_through.py"
 
@@ -167,6 +178,7 @@ def figure_titled(at, start: str) -> dict:
 
 
 def test_clamping_the_forget_gate_says_what_it_does_and_shows_every_state_changed(step):
+    open_expander(step, WHAT_IF_KEY)
     step.multiselect(key="step.clamp.gates").set_value(["f"]).run()  # f = 1 at every step by default
     assert not step.exception and not errors(step)
     assert any("gates clamped" in c.value for c in step.caption)
@@ -188,6 +200,7 @@ def test_clamping_the_forget_gate_says_what_it_does_and_shows_every_state_change
 
 def test_two_layers_show_the_output_changed_and_each_clamp_in_words(step):
     step.slider(key="num_layers").set_value(2).run()
+    open_expander(step, WHAT_IF_KEY)
     step.multiselect(key="step.clamp.gates").set_value(["i", "o"]).run()  # i = 0 and o = 1 by default
     said = [m.value.replace("\\", "") for m in step.markdown]
     assert "**i = 0: nothing new is written; the cell only fades by f.**" in said
@@ -199,13 +212,31 @@ def test_two_layers_show_the_output_changed_and_each_clamp_in_words(step):
 
 @pytest.mark.parametrize(("key", "value"), [("step.h0_fill", 0.5), ("step.c0_fill", -1.0), ("step.nudge.delta", 2.0)])
 def test_state_and_input_changes_are_verified_runs(step, key, value):
+    open_expander(step, WHAT_IF_KEY)
     step.number_input(key=key).set_value(value).run()
     assert not step.exception and not errors(step)
     assert any("Changed run: matches torch.nn.LSTM" in c.value for c in step.caption)
 
 
+def test_what_if_draws_its_controls_only_while_open_and_keeps_them(step):
+    def keys() -> set[str]:
+        return {widget.key for kind in ("multiselect", "number_input", "slider") for widget in getattr(step, kind)}
+
+    assert not keys() & {"step.clamp.gates", "step.h0_fill", "step.nudge.delta"}  # closed: nothing of it drawn
+    open_expander(step, WHAT_IF_KEY)
+    step.number_input(key="step.h0_fill").set_value(0.5).run()
+    assert any("Changed run: matches torch.nn.LSTM" in c.value for c in step.caption)
+    step.session_state[WHAT_IF_KEY] = False  # closed again, as a click on it does
+    step.run()
+    assert "step.h0_fill" not in keys() and not any("Changed run" in c.value for c in step.caption)
+    open_expander(step, WHAT_IF_KEY)
+    assert step.number_input(key="step.h0_fill").value == 0.5  # the change is still there
+    assert any("Changed run: matches torch.nn.LSTM" in c.value for c in step.caption)
+
+
 def test_gru_has_no_cell_state_to_fill(step):
     step.selectbox(key="cell").set_value("GRU").run()
+    open_expander(step, WHAT_IF_KEY)
     assert step.number_input(key="step.c0_fill").disabled
 
 
@@ -228,9 +259,10 @@ def test_cell_loop_equivalence_is_shown(step, cell):
 
 
 def test_the_shapes_expander_lists_every_quantity_of_one_lstm_step(step):
-    """A plain table (no data grid: its script is heavy for a first load) with every quantity of one step."""
-    table = step.table[0].value
-    shapes = {name: tuple(int(n) for n in shape.strip("()").split(",") if n) for name, shape in table.values}
+    """A markdown table (no st.table or data grid: their scripts are heavy for a first load) with every quantity
+    of one step."""
+    table = markdown_tables(step)[0]
+    shapes = {row["quantity"]: tuple(int(n) for n in row["shape"].strip("()").split(",") if n) for row in table}
     names = ["x_t", "W_ih", "h_{t-1}", "W_hh", "b_ih", "b_hh", "i_t", "f_t", "g_t", "o_t", "c_{t-1}", "c_t", "h_t"]
     assert list(shapes) == names
     (batch, inputs), (_, hidden) = shapes["x_t"], shapes["h_t"]

@@ -142,7 +142,7 @@ def test_the_lesson_path_by_clicks_from_the_overview_and_back(app):
     check_lesson(app, 2)
     expect(app.slider_input("Hidden size")).to_have_value("32")
     main = app.page.get_by_test_id("stMain")
-    table = main.get_by_test_id("stTable").first
+    table = main.get_by_test_id("stMarkdownContainer").locator("table").first
     for shape in ("(4, 40, 1)", "(4, 40, 32)", "(1, 4, 32)"):  # input, output, h_n with batch_first=True
         expect(table).to_contain_text(shape)
     app.screenshot("lesson-2-shapes")

@@ -12,8 +12,8 @@ _BLOCK_TITLES = "(plot) => plot.layout.annotations.map((a) => a.text)"
 
 
 def shape_table(app) -> dict[str, tuple[str, str]]:
-    """The first st.table of the page: tensor name -> (shape, axes), read from the rendered HTML."""
-    table = app.page.get_by_test_id("stMain").get_by_test_id("stTable").first
+    """The first table of the page (a markdown table): tensor name -> (shape, axes), read from the drawn HTML."""
+    table = app.page.get_by_test_id("stMain").get_by_test_id("stMarkdownContainer").locator("table").first
     header = [c.strip() for c in table.locator("thead th").all_inner_texts()]
     found = {}
     for row in table.locator("tbody tr").all():

@@ -27,6 +27,7 @@ from rnnviz.shapes.table import ShapeTable, shape_table
 from rnnviz.ui.common.badges import verdict
 from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
+from rnnviz.ui.common.text import table as markdown_table
 
 #: The weights of every model on this page: build_model(spec, SEED).
 SEED = 0
@@ -63,8 +64,8 @@ def cached_mistake(key: str, spec: ModelSpec) -> MistakeOutcome:
 
 
 def rows_table(rows: list[dict], columns: list[str]) -> None:
-    """A static HTML table of ``rows`` (readable as text, e.g. by a browser test), index hidden."""
-    st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+    """``rows`` (dicts with ``columns`` among their keys) as a markdown table of those columns, in that order."""
+    markdown_table([[row[column] for column in columns] for row in rows], columns)
 
 
 def table_downloads(table: ShapeTable, key: str) -> None:

@@ -20,6 +20,12 @@ from rnnviz.ui.step.traced import cached_intervened_run
 STATE_LABELS = {"h": "h_t", "c": "c_t", "h_unprojected": "o_t ⊙ tanh(c_t)"}
 
 
+#: The "What if?" expander's key (True while it is open).
+WHAT_IF_KEY = "step.what_if"
+#: The controls keep their values while the expander is closed (and the page is not left).
+KEEP = dict(persist_state="page")
+
+
 def _intervention_controls(trace: Trace, layer: int, direction: int) -> Intervention:
     last = trace.seq_len - 1
     is_lstm = trace.kind == "LSTM"
@@ -33,24 +39,25 @@ def _intervention_controls(trace: Trace, layer: int, direction: int) -> Interven
             gates,
             key="step.clamp.gates",
             disabled=not gates,
+            **KEEP,
             help="A vanilla RNN has no gates." if not gates else None,
         )
-        first, stop = st.slider("at steps", 0, last, (0, last), key="step.clamp.steps") if last > 0 else (0, 0)
+        first, stop = st.slider("at steps", 0, last, (0, last), key="step.clamp.steps", **KEEP) if last > 0 else (0, 0)
         for gate in chosen:
             low = 0.0 if gate in SIGMOID_QUANTITIES else -1.0
             value = st.slider(
-                f"{gate} =", low, 1.0, 1.0 if gate in ("f", "o", "z") else 0.0, 0.05, key=f"step.clamp.{gate}"
+                f"{gate} =", low, 1.0, 1.0 if gate in ("f", "o", "z") else 0.0, 0.05, key=f"step.clamp.{gate}", **KEEP
             )
             clamps.append(GateClamp(gate, value, tuple(range(first, stop + 1)), layer, direction))
     with middle:
         st.markdown("**Overwrite the initial state**")
-        h0 = st.number_input("fill h0 with", -10.0, 10.0, 0.0, 0.1, key="step.h0_fill")
-        c0 = st.number_input("fill c0 with", -10.0, 10.0, 0.0, 0.1, key="step.c0_fill", disabled=not is_lstm)
+        h0 = st.number_input("fill h0 with", -10.0, 10.0, 0.0, 0.1, key="step.h0_fill", **KEEP)
+        c0 = st.number_input("fill c0 with", -10.0, 10.0, 0.0, 0.1, key="step.c0_fill", disabled=not is_lstm, **KEEP)
     with right:
         st.markdown("**Nudge one input**")
-        x_step = st.number_input("step t", 0, last, min(5, last), key="step.nudge.t")
-        x_feature = st.number_input("feature", 0, trace.geometry.input_size - 1, 0, key="step.nudge.feature")
-        x_delta = st.number_input("add", -100.0, 100.0, 0.0, 0.1, key="step.nudge.delta")
+        x_step = st.number_input("step t", 0, last, min(5, last), key="step.nudge.t", **KEEP)
+        x_feature = st.number_input("feature", 0, trace.geometry.input_size - 1, 0, key="step.nudge.feature", **KEEP)
+        x_delta = st.number_input("add", -100.0, 100.0, 0.0, 0.1, key="step.nudge.delta", **KEEP)
     return Intervention(
         clamps=tuple(clamps),
         h0_fill=h0 or None,
@@ -106,8 +113,17 @@ def _difference_figures(trace: Trace, changed: Trace, where: str, layer: int, di
 
 def intervention_section(experiment: Experiment, trace: Trace, *, layer: int, direction: int, batch: int) -> None:
     """Controls, then the changed run beside the unchanged one: what each clamp does, the difference of every
-    state and of the output, and the first units of h overlaid."""
-    with st.expander("What if? Clamp a gate, overwrite h0/c0, or nudge an input", icon=":material/science:"):
+    state and of the output, and the first units of h overlaid. Drawn only while its expander is open (eight
+    controls a first load need not draw); the controls keep their values while it is closed."""
+    expander = st.expander(
+        "What if? Clamp a gate, overwrite h0/c0, or nudge an input",
+        icon=":material/science:",
+        key=WHAT_IF_KEY,
+        on_change="rerun",
+    )
+    if not expander.open:
+        return
+    with expander:
         intervention = _intervention_controls(trace, layer, direction)
         if intervention.is_empty:
             st.info("Choose a change above; the run with it appears here beside the unchanged run.")

@@ -14,6 +14,7 @@ from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.cell_diagram import cell_diagram_svg
 from rnnviz.figures.cell_values import cell_note, cell_values, cell_vectors, trace_limits
 from rnnviz.ui.common.chart import plotly_chart
+from rnnviz.ui.common.text import table as markdown_table
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,7 @@ def shapes_expander(trace: Trace, layer: int, label: str) -> None:
     """The shape of every quantity the cell touches at one step (the same at every step)."""
     with st.expander(label):
         shapes = step_shapes(trace, layer)
-        st.table(
-            {"quantity": [name for name, _ in shapes], "shape": [str(shape) for _, shape in shapes]}, hide_index=True
-        )
+        markdown_table(shapes, ["quantity", "shape"])
 
 
 def server_step_view(view: Slice, t: int, all_units: bool) -> None:
