@@ -119,3 +119,31 @@ def test_open_in_step_through_then_download_the_script_and_run_it(app, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "matches torch.nn.RNN forward" in done.stdout
     assert "output (1, 37, 32) h_n (1, 1, 32)" in done.stdout and "head (1, 37, 1) first values" in done.stdout
+
+
+def folded_summary(app) -> str:
+    """The sidebar's line that lists the folded settings (optimizer, data, run)."""
+    return app.page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").last.inner_text()
+
+
+def test_all_settings_unfold_by_a_click_and_keep_what_was_typed_when_folded(app):
+    """The optimizer, data and run settings are one line until "All settings" is turned on; a value typed there
+    stays when they are folded again (the browser drops the widgets; the session keeps their values)."""
+    app.goto("/train_sine")
+    sidebar = app.page.get_by_test_id("stSidebar")
+    learning_rate = sidebar.get_by_label("Learning rate", exact=True)
+    assert learning_rate.count() == 0 and "Learning rate: 0.02" in folded_summary(app)
+    with app.expect_rerun():
+        sidebar.get_by_text("All settings", exact=True).click()
+    learning_rate.fill("0.05")
+    with app.expect_rerun():
+        learning_rate.press("Enter")
+    with app.expect_rerun():
+        sidebar.get_by_text("All settings", exact=True).click()
+    assert learning_rate.count() == 0 and "Learning rate: 0.05" in folded_summary(app)
+    assert "Adam lr 0.05" in app.page.get_by_test_id("stMain").inner_text()  # the run uses it
+    app.screenshot("folded")
+    with app.expect_rerun():
+        sidebar.get_by_text("All settings", exact=True).click()
+    assert learning_rate.input_value() == "0.05"
+    app.assert_healthy()
