@@ -28,6 +28,7 @@ from rnnviz.ui.common.text import escape_markdown
 
 S = TypeVar("S", bound=TrainingSettings)
 
+#: The help of the "All settings" toggle.
 ALL_SETTINGS_HELP = "The optimizer, the data and the run: shown here while this is on, listed in one line otherwise."
 #: Widget options of every setting: the value survives a trip to another page and back.
 PERSIST = dict(persist_state="session")
@@ -82,11 +83,15 @@ def parse_typed_number(text: str) -> float | str:
     return value if math.isfinite(value) else text
 
 
+def _problems(error: ValueError) -> list[tuple[str, str]]:
+    """(setting name, problem) for each '; '-separated problem of a settings error (each starts with the name)."""
+    return [(problem.split(" ", 1)[0], problem) for problem in str(error).split("; ")]
+
+
 def show_setting_problems(error: ValueError, labels: Mapping[str, str], where: str) -> None:
     """One st.error per '; '-separated problem of a settings error; each problem starts with the setting's
     name, shown as its widget label (``labels``). What the user typed is shown literally, never as markdown."""
-    for problem in str(error).split("; "):
-        name = problem.split(" ", 1)[0]
+    for name, problem in _problems(error):
         st.error(
             escape_markdown(f"{labels.get(name, name)}{problem[len(name) :]}. Change it {where}."),
             icon=":material/error:",
@@ -107,11 +112,6 @@ def _shown_value(field: Field, value: Any) -> str:
     if field.names:
         return field.names.get(value, str(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _problem_names(error: ValueError) -> set[str]:
-    """The settings a settings error names (one '; '-separated problem each, starting with the setting's name)."""
-    return {problem.split(" ", 1)[0] for problem in str(error).split("; ")}
 
 
 def _widget(field: Field, default: TrainingSettings, key: str) -> Any:
@@ -180,11 +180,11 @@ def settings_sidebar(settings_class: type[S], form: Sequence[Field | Section], p
     try:
         settings_class(**kept)
     except ValueError as error:
-        if _problem_names(error) & {item.name for item in folded if isinstance(item, Field)}:
+        if {name for name, _ in _problems(error)} & {item.name for item in folded if isinstance(item, Field)}:
             st.session_state[toggle_key] = True  # before the toggle is drawn: the bad value's widget is shown
     if folded and st.sidebar.toggle("All settings", key=toggle_key, help=ALL_SETTINGS_HELP, **PERSIST):
         _values(folded, default, prefix, values, draw=True)
-    else:
+    elif folded:
         values = kept
         st.sidebar.caption(
             " · ".join(
