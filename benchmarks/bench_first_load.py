@@ -32,8 +32,12 @@ Prints medians over ``--repeats`` servers per page (cold) and ``--warm`` session
 each page once more with every plotly chart left out (the app run through a wrapper that makes
 ``rnnviz.ui.common.chart`` draw nothing): what the page costs without charts, the floor of any chart renderer.
 
+``--before PATH`` measures each page of another checkout too (``git worktree add /tmp/before <commit>``; it runs
+with this checkout's Python environment), right before the same page of this one: a change's effect, with both
+seeing the same machine (whole runs here differ by ±0.3 s from one hour to the next).
+
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_first_load.py [--repeats 3] [--warm 3] [--pages ...]
-[--without-charts]``
+[--without-charts] [--before PATH]``
 """
 
 from __future__ import annotations
@@ -95,6 +99,8 @@ chart._chart_component = lambda: (lambda **kwargs: None)
 runpy.run_path("app.py", run_name="__main__")
 '''
 WITHOUT_CHARTS = ", no charts"
+#: The same page served by the ``--before`` checkout.
+BEFORE = ", before"
 TARGET_SECONDS = 3.0
 LOAD_TIMEOUT_MS = 120_000
 #: plotly.js as its script's file name starts: the app's cartesian bundle, Streamlit's plotly chunk.
@@ -279,10 +285,10 @@ def ready_seconds(base_url: str) -> float:
 
 
 @contextmanager
-def server(script: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """A fresh server of ``script`` (``env`` added to its environment) that has answered its health check:
-    (base URL, its PID); stopped by its PID."""
-    process, base_url, log_path = start_streamlit_server("bench-first-load.log", env=env, script=script)
+def server(script: str, env: dict[str, str] | None = None, checkout: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """A fresh server of ``script`` in ``checkout`` (``env`` added to its environment) that has answered its
+    health check: (base URL, its PID); stopped by its PID."""
+    process, base_url, log_path = start_streamlit_server("bench-first-load.log", env, script, checkout)
     try:
         wait_until_healthy(process, base_url, log_path, warm_up=False)
         yield base_url, process.pid
@@ -290,10 +296,12 @@ def server(script: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         _stop(process)
 
 
-def measure(browser: Browser, path: str, title: str, warm: int, script: str) -> tuple[float, Load, list[Load]]:
-    """A fresh server, started as ``make run`` starts it: seconds until ready, its first load (cold), then
-    ``warm`` loads of new sessions."""
-    with server(script) as (base_url, pid):
+def measure(
+    browser: Browser, path: str, title: str, warm: int, script: str, checkout: Path = ROOT
+) -> tuple[float, Load, list[Load]]:
+    """A fresh server of ``checkout``, started as ``make run`` starts it: seconds until ready, its first load
+    (cold), then ``warm`` loads of new sessions."""
+    with server(script, checkout=checkout) as (base_url, pid):
         ready = ready_seconds(base_url)
         cold = load(browser, base_url + path, title, pid)
         return ready, cold, [load(browser, base_url + path, title, pid) for _ in range(warm)]
@@ -343,6 +351,9 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=3, help="new sessions per server after the cold load")
     parser.add_argument("--pages", nargs="*", default=list(PAGES), choices=list(PAGES))
     parser.add_argument("--without-charts", action="store_true", help="each page again with no plotly charts")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout (e.g. `git worktree add /tmp/before <commit>`): its pages too"
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -360,15 +371,18 @@ def main() -> None:
         for name, text in baselines:
             script = Path(folder) / f"baseline{len(jobs)}.py"
             script.write_text(text)
-            jobs[name] = ("/", "Baseline", str(script))
+            jobs[name] = ("/", "Baseline", str(script), ROOT)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        jobs |= {name: (*PAGES[name], "app.py") for name in args.pages}
+        for name in args.pages:  # each page of the checkout before it, if asked: the two alternate
+            if args.before:
+                jobs[name + BEFORE] = (*PAGES[name], "app.py", args.before.resolve())
+            jobs[name] = (*PAGES[name], "app.py", ROOT)
         if args.without_charts:
-            jobs |= {name + WITHOUT_CHARTS: (*PAGES[name], Path(wrapper.name).name) for name in args.pages}
+            jobs |= {name + WITHOUT_CHARTS: (*PAGES[name], Path(wrapper.name).name, ROOT) for name in args.pages}
         results: dict[str, tuple[list[float], list[Load], list[Load]]] = {name: ([], [], []) for name in jobs}
         for _ in range(args.repeats):  # interleaved, so every page sees the same load from other processes
-            for name, (path, title, script) in jobs.items():
-                ready, cold, warm = measure(browser, path, title, args.warm, script)
+            for name, (path, title, script, checkout) in jobs.items():
+                ready, cold, warm = measure(browser, path, title, args.warm, script, checkout)
                 warm_runs = " ".join(f"{w.painted:.2f}" for w in warm)
                 print(f"  {name}: ready {ready:.2f} s, cold {cold.painted:.2f} s, warm {warm_runs}", file=sys.stderr)
                 results[name][0].append(ready)

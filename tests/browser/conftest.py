@@ -153,12 +153,13 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 def start_streamlit_server(
-    log_name: str, env: dict[str, str] | None = None, script: str = "app.py"
+    log_name: str, env: dict[str, str] | None = None, script: str = "app.py", checkout: Path = ROOT
 ) -> tuple[subprocess.Popen, str, Path]:
     """Start ``streamlit run <script>`` on a free loopback port: (its process, base URL, log path).
 
     Its output goes to ``tests/browser/artifacts/<log_name>``; ``env`` adds to (or overrides) the environment;
-    ``wait_until_healthy`` waits for it to answer.
+    ``checkout``: the folder it runs in (another checkout of rnnviz serves its own app and package: Streamlit
+    puts the script's folder first on the import path); ``wait_until_healthy`` waits for it to answer.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_loopback_port()
@@ -187,7 +188,7 @@ def start_streamlit_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=checkout,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
