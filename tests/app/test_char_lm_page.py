@@ -131,10 +131,9 @@ def test_start_trains_live_samples_appear_and_pause_stops(page):
 
 
 def test_controls_change_the_model_and_a_trained_run_is_kept(page):
-    at = page
+    at = show_all_settings(page)  # the window sampling is folded under "All settings"
     at.selectbox(key="lm.cell").set_value("GRU")
     at.radio(key="lm.input").set_value("embedding")
-    show_all_settings(at)
     at.radio(key="lm.sampling").set_value("random")
     at.run()
     table = shapes(at)
