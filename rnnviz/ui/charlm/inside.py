@@ -33,6 +33,7 @@ from rnnviz.ui.common.badges import check_badge
 from rnnviz.ui.common.chart import plotly_chart
 from rnnviz.ui.common.downloads import figure_downloads
 from rnnviz.ui.common.idle import on_idle
+from rnnviz.ui.common.on_request import shown_once_trained
 from rnnviz.ui.common.text import escape_markdown, table
 
 CACHE_KEY = "lm.inside"
@@ -78,17 +79,11 @@ def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
 
 def inside_section(trainer: CharTrainer, default_text: str, text_name: str, running: bool = False) -> None:
     """The whole 'inside the model' part of the page: shown once the model has trained a step, or when asked."""
-    if not trainer.steps_done and not st.session_state.get(UNTRAINED_KEY):
-        st.caption(
-            "This part appears once the model has trained a step: press **Start** above. To compare with later, "
-            "you can look inside the untrained model now."
-        )
-        st.button(
-            "Look inside the untrained model",
-            key=f"{UNTRAINED_KEY}.button",
-            icon=":material/visibility:",
-            on_click=lambda: st.session_state.update({UNTRAINED_KEY: True}),
-        )
+    note = (
+        "This part appears once the model has trained a step: press **Start** above. To compare with later, "
+        "you can look inside the untrained model now."
+    )
+    if not shown_once_trained(trainer.steps_done > 0, UNTRAINED_KEY, note, "Look inside the untrained model"):
         return
     text = st.text_area(
         f"A text to look at (at most {MAX_INSPECT_CHARS} characters of the model's vocabulary)",

@@ -35,6 +35,7 @@ from rnnviz.memory.trainer import held_out_sequence
 from rnnviz.training.race import LiveRace
 from rnnviz.ui.common.badges import verdict
 from rnnviz.ui.common.chart import plotly_chart
+from rnnviz.ui.common.on_request import shown_once_trained
 from rnnviz.ui.memory.race import trainers
 from rnnviz.ui.memory.task import SEQUENCE_KEY, example_figure
 from rnnviz.ui.training.session import RunSession
@@ -196,17 +197,12 @@ def gradient_section(session: RunSession) -> None:
         if race is None:
             st.info("Fix the settings in the sidebar to look at gradients.", icon=":material/tune:")
             return
-        if not race.steps_done and not st.session_state.get(UNTRAINED_KEY):
-            st.caption(
-                "This part shows the race's models once they have trained: press **Start** above, then **Pause** or "
-                "let the race end. To compare with later, look at the untrained models now."
-            )
-            st.button(
-                "Show the gradient flow of the untrained models",  # the Why gates lesson names it
-                key=f"{UNTRAINED_KEY}.button",
-                icon=":material/visibility:",
-                on_click=lambda: st.session_state.update({UNTRAINED_KEY: True}),
-            )
+        note = (
+            "This part shows the race's models once they have trained: press **Start** above, then **Pause** or "
+            "let the race end. To compare with later, look at the untrained models now."
+        )
+        label = "Show the gradient flow of the untrained models"  # the Why gates lesson names it
+        if not shown_once_trained(race.steps_done > 0, UNTRAINED_KEY, note, label):
             return
         runs = trainers(race)
         size = next(iter(runs.values())).held_out.x.shape[0]
