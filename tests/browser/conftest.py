@@ -286,6 +286,20 @@ _FRONTEND_IDLE = """
 """
 
 #: What the frontend looked like, for a readable timeout message.
+#: Resolves once the element's height has stayed the same for 5 animation frames (an expander done opening).
+_SETTLED = """
+(element) => new Promise((resolve) => {
+  let last = -1, same = 0;
+  const check = () => {
+    const height = element.getBoundingClientRect().height;
+    same = height === last ? same + 1 : 0;
+    last = height;
+    if (same >= 5) resolve(true); else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})
+"""
+
 _FRONTEND_STATE = """
 () => ({
   scriptState: document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state") ?? null,
@@ -479,6 +493,13 @@ class App:
 
     def selectbox_input(self, label: str):
         return self.sidebar_widget("stSelectbox", label).get_by_role("combobox")
+
+    def open_expander(self, label: str) -> None:
+        """Click the expander ``label`` open, like a person, and wait until it has finished opening: a click on a
+        control inside it while it still grows can land on a moving control and do nothing."""
+        expander = self.page.get_by_test_id("stExpander").filter(has_text=label).first
+        expander.get_by_text(label, exact=True).click()
+        expander.evaluate(_SETTLED)
 
     def choose(self, label: str, option: str) -> None:
         """Open the sidebar selectbox ``label``, click ``option`` and wait for the rerun."""

@@ -190,7 +190,7 @@ def test_equations_fit_their_column_and_the_diagram_is_readable(app, query):
 
 def test_a_trace_too_large_to_send_is_drawn_on_the_server(app):
     open_viewer(app)
-    app.page.get_by_text("Input sequence, initial state and your own model").click()
+    app.open_expander("Input sequence, initial state and your own model")
     with app.expect_rerun():
         app.page.get_by_text("typed values", exact=True).click()
     typed = app.page.get_by_label("Values: one row per feature")

@@ -20,7 +20,7 @@ def row_values(app, prefix: str) -> list[list[bool]]:
 
 def test_a_packed_batch_stops_each_sequence_at_its_length(app):
     app.goto("/step_through?model=custom&batch=3")  # your own model: the sidebar's sizes, a batch of 3
-    app.page.get_by_text("Input sequence, initial state and your own model").click()
+    app.open_expander("Input sequence, initial state and your own model")
     with app.expect_rerun():
         app.page.get_by_text("Pack the batch: each sequence stops at its own length").click()
     lengths_box = app.page.get_by_label("Lengths, one per batch item, any order (empty = automatic)")
