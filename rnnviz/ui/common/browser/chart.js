@@ -98,12 +98,6 @@ const resizer = new ResizeObserver((entries) => {
 });
 
 export default function ({ parentElement, data }) {
-  if (data.preload) {
-    // chart.preload_plotly: plotly.js loaded when the browser is idle (or by the first chart that needs it)
-    parentElement.querySelector(".rnnviz-chart")?.remove();
-    (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
-    return;
-  }
   const chart = parentElement.querySelector(".rnnviz-chart");
   chart.style.height = `${data.height}px`; // the chart's room is kept before it is drawn: nothing below moves
   chart.setAttribute("aria-label", data.title); // what a screen reader says, and how tests find a chart
@@ -115,6 +109,9 @@ export default function ({ parentElement, data }) {
     chart.dataset.drawn = "false"; // until this figure is drawn (tests and benchmarks wait for "true")
     if (state.visible) draw(chart);
   }
+  // A page whose charts are all further down has plotly.js ready when the reader scrolls to one: it is loaded
+  // once the browser is idle (after the page's first paint), not while the page is still being drawn.
+  if (!window.Plotly) (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
   const observer = observerFor(chart);
   observer.observe(chart); // no-op when already observed
   resizer.observe(chart);
