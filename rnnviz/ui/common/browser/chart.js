@@ -68,14 +68,26 @@ async function draw(chart) {
 
 const observers = new Map(); // scrolling element -> the IntersectionObserver of the charts inside it
 
+const NEAR_PX = parseInt(NEAR_VIEWPORT, 10);
+
+function inView(entry) {
+  // the chart's box against the window itself (the observer's root bounds include the margin around it)
+  const box = entry.boundingClientRect;
+  const root = entry.rootBounds;
+  return !root || (box.bottom > root.top + NEAR_PX && box.top < root.bottom - NEAR_PX);
+}
+
 function nearby(entries) {
   for (const entry of entries) {
-    const state = entry.target.__chart;
+    const chart = entry.target;
+    const state = chart.__chart;
     state.visible = entry.isIntersecting;
-    if (state.visible) {
-      state.failed = null;
-      draw(entry.target);
-    }
+    if (!state.visible) continue;
+    state.failed = null;
+    // a chart in the window is drawn at once; one just outside it when the browser is next idle, so that a
+    // first load draws what is in the window first
+    if (inView(entry)) draw(chart);
+    else (window.requestIdleCallback || setTimeout)(() => state.visible && draw(chart), { timeout: 1000 });
   }
 }
 
