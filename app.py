@@ -1,7 +1,6 @@
 """rnnviz: the Streamlit entry point. Page config and navigation only; each page lives in app_pages/.
 
-Every run also marks this session active (sessions idle too long give back their trainers: ``keep_alive``) and
-has the browser load plotly.js for the page's charts while it waits for the page (``preload_plotly``).
+Every run also marks this session active (sessions idle too long give back their trainers: ``keep_alive``).
 
 The folder is not called ``pages/``: Streamlit treats a ``pages/`` folder next to the entry point as a legacy
 multipage app, which an app that calls ``st.navigation`` does not want.
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from rnnviz.ui.common.chart import preload_plotly
 from rnnviz.ui.common.idle import keep_alive
 from rnnviz.ui.common.warmup import warm_up_once
 
@@ -32,7 +30,6 @@ PAGES = [
 
 keep_alive()
 page = st.navigation(PAGES)
-preload_plotly()  # the browser loads plotly.js for the page's charts while it waits for the page
 # The sidebar shows each page's own title; the browser tab says which app it is, too.
 st.set_page_config(page_title=f"rnnviz · {page.title}")
 warm_up_once()  # the process's first run pays, once, what every page would pay on its first visit

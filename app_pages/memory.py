@@ -24,7 +24,7 @@ st.write(
     "the gated cells do not. The reason is in the gradient: the loss's gradient reaches step t only through "
     "every step after it, and a vanilla RNN multiplies it by W_hh and tanh′ at each one, so it vanishes "
     "exponentially. An LSTM's cell state passes it on multiplied only by its forget gate: "
-    "$\\partial c_T/\\partial c_t = \\prod_k \\mathrm{diag}(f_k)$ along that path."
+    "`∂c_T/∂c_t = ∏_k diag(f_k)` along that path."
 )
 session = RunSession("memory", build=build_race)
 session.init_state()

@@ -17,10 +17,10 @@ from rnnviz.ui.training.session import RunSession
 st.title("Train: sin → cos")
 lesson_banner("app_pages/train_sine.py")
 st.write(
-    "The classic first exercise: a recurrent network reads a window of $\\sin(x)$ and must output $\\cos(x)$ "
+    "The classic first exercise: a recurrent network reads a window of sin(x) and must output cos(x) "
     "at every point. The same input value means different outputs on the rising and the falling side of the "
     "wave, so the model has to remember where it is: that memory is the hidden state. Each step trains on the "
-    "next window of $\\pi$; by default the hidden state is **carried** into the next window but **detached** "
+    "next window of π; by default the hidden state is **carried** into the next window but **detached** "
     "(truncated backpropagation through time): its value goes on, its gradient stops."
 )
 code = st.expander(

@@ -121,6 +121,7 @@ _LOADED = """
     && root.getAttribute("data-test-script-state") === "notRunning"
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-testid="stSkeleton"]')
+    // every chart mounted (a --before checkout up to 9025ee2 has one more element: a hidden plotly.js preload)
     && document.querySelectorAll('[data-testid="stBidiComponentRegular"]').length
       === charts.length + document.querySelectorAll(".st-key-rnnviz-plotly-preload").length
     && charts.every((chart) => chart.style.height !== "" && (!inWindow(chart) || chart.dataset.drawn === "true"))
@@ -258,7 +259,7 @@ def load(browser: Browser, url: str, title: str, server_pid: int) -> Load:
         for e in elements
         if e.WhichOneof("type") == "bidi_component"
         and e.bidi_component.component_name == "rnnviz.chart"
-        and '"figure"' in e.bidi_component.json  # not chart.preload_plotly's element
+        and '"figure"' in e.bidi_component.json  # not the plotly.js preload element of a --before checkout
     ]
     return Load(
         painted=painted,

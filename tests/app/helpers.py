@@ -50,8 +50,7 @@ def open_page(page: str = HOME, query: dict[str, str] | None = None, model: str 
 def charts(at: AppTest) -> list[dict]:
     """What every chart of the page (``rnnviz.ui.common.chart``) sent the browser: {"figure" (JSON text),
     "config", "height", "title"}, in page order."""
-    sent = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.chart"]
-    return [data for data in sent if "figure" in data]  # not chart.preload_plotly's element
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "rnnviz.chart"]
 
 
 def figures(at: AppTest) -> list[dict]:

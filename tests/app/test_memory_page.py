@@ -19,6 +19,7 @@ from rnnviz.memory.settings import MemorySettings
 from rnnviz.memory.sweep import summary
 from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
 from rnnviz.ui.memory.gradients import UNTRAINED_KEY
+from rnnviz.ui.memory.task import CODE_KEY
 from rnnviz.ui.step.sources import HANDOFF_KEY
 from tests.app.helpers import (
     array,
@@ -26,6 +27,7 @@ from tests.app.helpers import (
     figures,
     image_exports,
     module_line,
+    open_expander,
     open_export,
     open_page,
     show_all_settings,
@@ -104,6 +106,15 @@ def test_opens_with_three_untrained_runs_and_their_gradients_on_request(page):
     assert any(m.value.startswith("**How to read this.**") for m in page.markdown)
     labels = {b.label for b in page.button}
     assert {"Start", "Resume", "One step", "Reset", "Run the sweep", "Open in Step through", "Update"} <= labels
+
+
+def test_the_training_step_in_pytorch_is_drawn_only_while_its_expander_is_open(page):
+    def code() -> list[str]:
+        return [e.proto.body for e in page.get("html") if "nn.LSTM(2, 64, batch_first=True)" in e.proto.body]
+
+    assert not code()  # closed: nothing of it on the page's first load
+    open_expander(page, CODE_KEY)
+    assert len(code()) == 1 and "nn.utils.clip_grad_norm_(parameters, 1.0)" in code()[0]
 
 
 def test_the_race_trains_every_cell_to_the_end_and_joins_the_comparison(page):

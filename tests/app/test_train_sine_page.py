@@ -28,6 +28,7 @@ from tests.app.helpers import (
     figures,
     image_exports,
     module_line,
+    open_expander,
     open_export,
     open_page,
     show_all_settings,
@@ -97,6 +98,15 @@ def test_opens_with_the_reference_setup_and_an_untrained_view(page):
     assert any("matches torch.nn.RNN forward" in m.value for m in page.markdown)
     labels = {b.label for b in page.button}
     assert {"Start", "Resume", "One step", "Reset", "Open in Step through"} <= labels
+
+
+def test_the_training_step_in_pytorch_is_drawn_only_while_its_expander_is_open(page):
+    def code() -> list[str]:
+        return [block.value for block in page.code if "h = h_n.detach()" in block.value]
+
+    assert not code()  # closed: nothing of it on the page's first load
+    open_expander(page, "train.code")
+    assert len(code()) == 1 and "loss = F.mse_loss(head(out), target)" in code()[0]
 
 
 def test_start_trains_to_the_end_and_shows_the_loss_curve(page):

@@ -203,6 +203,22 @@ def test_a_trace_too_large_to_send_is_drawn_on_the_server(app):
     app.assert_healthy()
 
 
+def test_what_if_is_answered_without_running_the_page_above_it(app):
+    """What if? is a fragment: opening it and changing one of its controls rerun that section only (the step view,
+    its charts and the sidebar stay as they are), and the changed run is checked and shown."""
+    open_viewer(app)
+    full, section = app.runs.finished, app.runs.fragment_runs
+    app.open_expander("What if? Clamp a gate, overwrite h0/c0, or nudge an input")
+    app.wait_for(lambda: app.runs.fragment_runs > section, 30, "What if? drawn by a run of its own")
+    fill = app.page.get_by_label("fill h0 with")
+    fill.fill("0.5")
+    fill.press("Enter")
+    app.page.get_by_text("Changed run: matches").wait_for(timeout=30_000)
+    assert app.runs.finished == full, app.runs.log  # the page above What if? never ran again
+    app.screenshot("what-if")
+    app.assert_healthy()
+
+
 def test_downloads_of_the_trace_and_a_figure(app):
     open_viewer(app)
     app.page.get_by_text("Export", exact=True).click()

@@ -74,11 +74,8 @@ CARTESIAN_TRACES = frozenset(
 #: plotly.js config of every chart: the mode bar on hover (zoom, pan, PNG) without plotly's logo.
 CONFIG = {"displaylogo": False, "responsive": False}
 _HTML = '<div class="rnnviz-chart" role="img"></div><p class="rnnviz-chart-error" role="alert" hidden></p>'
-#: The element key of ``preload_plotly``'s element (hidden).
-PRELOAD_KEY = "rnnviz-plotly-preload"
 _CSS = """
 .rnnviz-chart { width: 100%; }
-.st-key-rnnviz-plotly-preload { display: none; }
 .rnnviz-chart-error { color: var(--st-red-color); font-family: var(--st-font); font-size: 0.875rem; }
 """
 
@@ -99,12 +96,6 @@ def figure_json(figure: go.Figure, template: dict = TEMPLATE) -> str:
         raise ValueError(f"plotly.js's cartesian bundle cannot draw {missing}: use one of {sorted(CARTESIAN_TRACES)}")
     spec = figure.to_plotly_json()
     return to_json_plotly({"data": spec["data"], "layout": {**spec["layout"], "template": template}})
-
-
-def preload_plotly() -> None:
-    """Have the browser load plotly.js while it waits for the rest of the page (in its idle time), so that the
-    first chart near the window does not wait for it. Called first on every page; draws nothing."""
-    _chart_component()(key=PRELOAD_KEY, data={"preload": True})
 
 
 def plotly_chart(

@@ -14,6 +14,8 @@ from rnnviz.ui.common.text import code_block
 
 #: The held-out sequence the page's views look at (chosen in the gradient section).
 SEQUENCE_KEY = "memory.grad.sequence"
+#: The expander with the model and one training step (drawn only while open).
+CODE_KEY = "memory.code"
 TRAINING_STEP = """\
 rnn, head = nn.LSTM(2, 64, batch_first=True), nn.Linear(64, 1)   # or nn.RNN / nn.GRU (same seed)
 x, target = adding_batch(64, T, generator)      # x (B, T, 2): value, marker; target (B, 1)
@@ -54,5 +56,9 @@ def task_section(trainer: MemoryTrainer | None) -> None:
         x, target = held_out_sequence(trainer, 0)
         figure = adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, name="A held-out sequence")
         plotly_chart(figure, key="memory.example")
-    with st.expander("The model and one training step in PyTorch", icon=":material/code:"):
-        code_block(TRAINING_STEP)
+    code = st.expander(
+        "The model and one training step in PyTorch", icon=":material/code:", key=CODE_KEY, on_change="rerun"
+    )
+    if code.open:  # drawn only when opened: nothing of it on the page's first load
+        with code:
+            code_block(TRAINING_STEP)

@@ -111,10 +111,12 @@ def _difference_figures(trace: Trace, changed: Trace, where: str, layer: int, di
     return figures
 
 
+@st.fragment
 def intervention_section(experiment: Experiment, trace: Trace, *, layer: int, direction: int, batch: int) -> None:
     """Controls, then the changed run beside the unchanged one: what each clamp does, the difference of every
     state and of the output, and the first units of h overlaid. Drawn only while its expander is open (eight
-    controls a first load need not draw); the controls keep their values while it is closed."""
+    controls a first load need not draw); the controls keep their values while it is closed. A fragment: opening
+    it, closing it and changing a control rerun only this section, not the page above it."""
     expander = st.expander(
         "What if? Clamp a gate, overwrite h0/c0, or nudge an input",
         icon=":material/science:",

@@ -68,14 +68,26 @@ async function draw(chart) {
 
 const observers = new Map(); // scrolling element -> the IntersectionObserver of the charts inside it
 
+const NEAR_PX = parseInt(NEAR_VIEWPORT, 10);
+
+function inView(entry) {
+  // the chart's box against the window itself (the observer's root bounds include the margin around it)
+  const box = entry.boundingClientRect;
+  const root = entry.rootBounds;
+  return !root || (box.bottom > root.top + NEAR_PX && box.top < root.bottom - NEAR_PX);
+}
+
 function nearby(entries) {
   for (const entry of entries) {
-    const state = entry.target.__chart;
+    const chart = entry.target;
+    const state = chart.__chart;
     state.visible = entry.isIntersecting;
-    if (state.visible) {
-      state.failed = null;
-      draw(entry.target);
-    }
+    if (!state.visible) continue;
+    state.failed = null;
+    // a chart in the window is drawn at once; one just outside it when the browser is next idle, so that a
+    // first load draws what is in the window first
+    if (inView(entry)) draw(chart);
+    else (window.requestIdleCallback || setTimeout)(() => state.visible && draw(chart), { timeout: 1000 });
   }
 }
 
@@ -98,12 +110,6 @@ const resizer = new ResizeObserver((entries) => {
 });
 
 export default function ({ parentElement, data }) {
-  if (data.preload) {
-    // chart.preload_plotly: plotly.js loaded when the browser is idle (or by the first chart that needs it)
-    parentElement.querySelector(".rnnviz-chart")?.remove();
-    (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
-    return;
-  }
   const chart = parentElement.querySelector(".rnnviz-chart");
   chart.style.height = `${data.height}px`; // the chart's room is kept before it is drawn: nothing below moves
   chart.setAttribute("aria-label", data.title); // what a screen reader says, and how tests find a chart
@@ -115,6 +121,9 @@ export default function ({ parentElement, data }) {
     chart.dataset.drawn = "false"; // until this figure is drawn (tests and benchmarks wait for "true")
     if (state.visible) draw(chart);
   }
+  // A page whose charts are all further down has plotly.js ready when the reader scrolls to one: it is loaded
+  // once the browser is idle (after the page's first paint), not while the page is still being drawn.
+  if (!window.Plotly) (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
   const observer = observerFor(chart);
   observer.observe(chart); // no-op when already observed
   resizer.observe(chart);
