@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.sine.trainer import SineTrainer
+from rnnviz.ui.common.on_request import expander_when_open
 from rnnviz.ui.lessons.banner import lesson_banner
 from rnnviz.ui.sine.export import sine_export_section
 from rnnviz.ui.sine.form import sine_settings_sidebar
@@ -23,10 +24,8 @@ st.write(
     "next window of π; by default the hidden state is **carried** into the next window but **detached** "
     "(truncated backpropagation through time): its value goes on, its gradient stops."
 )
-code = st.expander(
-    "The model and one training step in PyTorch", icon=":material/code:", key="train.code", on_change="rerun"
-)
-if code.open:  # drawn only when opened: nothing of it on the page's first load
+code = expander_when_open("The model and one training step in PyTorch", icon=":material/code:", key="train.code")
+if code is not None:  # nothing of it on the page's first load
     code.code(
         "model = nn.RNN(1, 32, batch_first=True)      # or nn.LSTM / nn.GRU (sidebar)\n"
         "head = nn.Linear(32, 1)\n"

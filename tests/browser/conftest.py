@@ -285,7 +285,6 @@ _FRONTEND_IDLE = """
 }
 """
 
-#: What the frontend looked like, for a readable timeout message.
 #: Resolves once the element's height has stayed the same for 5 animation frames (an expander done opening).
 _SETTLED = """
 (element) => new Promise((resolve) => {
@@ -300,6 +299,7 @@ _SETTLED = """
 })
 """
 
+#: What the frontend looked like, for a readable timeout message.
 _FRONTEND_STATE = """
 () => ({
   scriptState: document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state") ?? null,

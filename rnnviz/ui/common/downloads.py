@@ -13,6 +13,7 @@ import streamlit as st
 
 from rnnviz.figures.export import MIME_TYPES, figure_html
 from rnnviz.ui.common.image_export import image_buttons
+from rnnviz.ui.common.on_request import expander_when_open
 
 Figure = go.Figure | Callable[[], go.Figure]
 
@@ -69,8 +70,8 @@ class ExportContents(NamedTuple):
 def export_section(namespace: str, contents: Callable[[], ExportContents]) -> None:
     """The page's "Export" expander. Its ``contents`` are made and drawn only while it is open (nothing of it is
     computed or sent on a page's first load). Widget keys start with ``namespace``."""
-    expander = st.expander("Export", icon=":material/download:", key=f"{namespace}.export", on_change="rerun")
-    if not expander.open:
+    expander = expander_when_open("Export", icon=":material/download:", key=f"{namespace}.export")
+    if expander is None:
         return
     heading, files, figures, figure_suffix, code = contents()
     with expander:

@@ -10,6 +10,7 @@ from rnnviz.memory.data import CHANCE_MSE, CHANCE_RATE, SOLVED_RATE, TOLERANCE
 from rnnviz.memory.model import predict
 from rnnviz.memory.trainer import MemoryTrainer, held_out_sequence
 from rnnviz.ui.common.chart import plotly_chart
+from rnnviz.ui.common.on_request import expander_when_open
 from rnnviz.ui.common.text import code_block
 
 #: The held-out sequence the page's views look at (chosen in the gradient section).
@@ -56,9 +57,7 @@ def task_section(trainer: MemoryTrainer | None) -> None:
         x, target = held_out_sequence(trainer, 0)
         figure = adding_sequence(x[:, 0].numpy(), x[:, 1].numpy(), target, name="A held-out sequence")
         plotly_chart(figure, key="memory.example")
-    code = st.expander(
-        "The model and one training step in PyTorch", icon=":material/code:", key=CODE_KEY, on_change="rerun"
-    )
-    if code.open:  # drawn only when opened: nothing of it on the page's first load
+    code = expander_when_open("The model and one training step in PyTorch", icon=":material/code:", key=CODE_KEY)
+    if code is not None:
         with code:
             code_block(TRAINING_STEP)

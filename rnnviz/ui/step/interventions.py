@@ -14,6 +14,7 @@ from rnnviz.experiment.run import Experiment
 from rnnviz.figures import sequence_lines, unit_time_heatmap
 from rnnviz.figures.style import SIGMOID_QUANTITIES
 from rnnviz.ui.common.chart import plotly_chart
+from rnnviz.ui.common.on_request import expander_when_open
 from rnnviz.ui.common.text import escape_markdown
 from rnnviz.ui.step.traced import cached_intervened_run
 
@@ -117,13 +118,10 @@ def intervention_section(experiment: Experiment, trace: Trace, *, layer: int, di
     state and of the output, and the first units of h overlaid. Drawn only while its expander is open (eight
     controls a first load need not draw); the controls keep their values while it is closed. A fragment: opening
     it, closing it and changing a control rerun only this section, not the page above it."""
-    expander = st.expander(
-        "What if? Clamp a gate, overwrite h0/c0, or nudge an input",
-        icon=":material/science:",
-        key=WHAT_IF_KEY,
-        on_change="rerun",
+    expander = expander_when_open(
+        "What if? Clamp a gate, overwrite h0/c0, or nudge an input", icon=":material/science:", key=WHAT_IF_KEY
     )
-    if not expander.open:
+    if expander is None:
         return
     with expander:
         intervention = _intervention_controls(trace, layer, direction)

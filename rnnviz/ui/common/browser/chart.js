@@ -122,7 +122,7 @@ export default function ({ parentElement, data }) {
     if (state.visible) draw(chart);
   }
   // A page whose charts are all further down has plotly.js ready when the reader scrolls to one: it is loaded
-  // once the browser is idle (after the page's first paint), not while the page is still being drawn.
+  // when the browser is next idle after a chart has mounted, not ahead of the page's own drawing.
   if (!window.Plotly) (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
   const observer = observerFor(chart);
   observer.observe(chart); // no-op when already observed
