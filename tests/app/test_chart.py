@@ -1,5 +1,5 @@
 """The app's charts (``rnnviz.ui.common.chart``): what each sends the browser is the figure itself, on rnnviz's
-template, with the room it takes and its title; a trace the cartesian bundle cannot draw is refused on the server.
+template, with the room it takes and its title; a trace the plotly.js bundle cannot draw is refused on the server.
 
 (The browser's half, plotly.js drawing each chart when it comes near the window, is tests/browser/test_pages.py.)"""
 
@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from rnnviz.figures import sequence_lines, unit_time_heatmap
-from rnnviz.ui.common.chart import CARTESIAN_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
+from rnnviz.ui.common.chart import BUNDLED_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
 from tests.app.helpers import PAGES, array, charts, open_page
 
 
@@ -44,10 +44,10 @@ def test_the_json_is_the_figure_with_rnnviz_s_template(figure: go.Figure, templa
                 np.testing.assert_array_equal(array(shown[axis]), np.asarray(trace[axis]))
 
 
-def test_a_trace_the_cartesian_bundle_lacks_is_refused():
+def test_a_trace_the_bundle_lacks_is_refused():
     with pytest.raises(ValueError, match="scatter3d"):
         figure_json(go.Figure(go.Scatter3d(x=[1], y=[2], z=[3])))
-    assert {"scatter", "heatmap", "bar"} <= CARTESIAN_TRACES
+    assert {"scatter", "heatmap", "bar"} == BUNDLED_TRACES
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -58,7 +58,7 @@ def test_every_chart_of_every_page_sends_its_figure_room_and_title(page: str):
     for chart in sent:
         figure = json.loads(chart["figure"])
         assert figure["layout"]["template"] == TEMPLATE
-        assert {trace["type"] for trace in figure["data"]} <= CARTESIAN_TRACES
+        assert {trace["type"] for trace in figure["data"]} <= BUNDLED_TRACES
         assert chart["height"] == figure["layout"].get("height", DEFAULT_HEIGHT)
         assert chart["title"] == (figure["layout"].get("title") or {}).get("text", "")
         assert chart["config"]["displaylogo"] is False
