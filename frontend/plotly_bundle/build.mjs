@@ -2,7 +2,7 @@
 // with only the trace types rnnviz draws (index.js), bundled and minified as plotly.js builds its own partial
 // bundles (esbuild, an IIFE that sets window.Plotly, ES2016). Registering each trace type is much of what a page
 // pays when it loads plotly.js: with 3 trace types instead of the cartesian bundle's 12 and its calendars,
-// loading it and drawing a first chart took 0.48 s in chromium here, against 0.85 s (medians of 12).
+// loading it and drawing a first chart took 0.48-0.51 s in chromium here, against 0.85-0.94 s (medians of 12).
 //
 // Run: `make plotly-bundle` (needs node and npm; the built file is committed, so neither is needed to run or test).
 import { readFileSync } from 'node:fs';
