@@ -6,14 +6,16 @@ template, with the room it takes and its title; a trace the plotly.js bundle can
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs_version
 
 from rnnviz.figures import sequence_lines, unit_time_heatmap
-from rnnviz.ui.common.chart import BUNDLED_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
-from tests.app.helpers import PAGES, array, charts, open_page
+from rnnviz.ui.common.chart import BUNDLE, BUNDLED_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
+from tests.app.helpers import PAGES, ROOT, array, charts, open_page
 
 
 def _figures() -> list[go.Figure]:
@@ -42,6 +44,17 @@ def test_the_json_is_the_figure_with_rnnviz_s_template(figure: go.Figure, templa
         for axis in ("x", "y", "z"):
             if getattr(trace, axis, None) is not None:  # every number exactly, NaN where there is no value
                 np.testing.assert_array_equal(array(shown[axis]), np.asarray(trace[axis]))
+
+
+def test_the_bundle_is_the_plotly_js_the_plotly_package_writes_figures_for():
+    """The vendored bundle (``make plotly-bundle``) is built from the plotly.js release whose schema the plotly
+    package validates figures against, and frontend/plotly_bundle pins that release."""
+    banner = BUNDLE.read_text(encoding="utf-8")[:300]
+    built = re.search(r"plotly\.js v(\S+) \(scatter, bar, heatmap", banner)
+    assert built, banner
+    assert built.group(1) == get_plotlyjs_version()
+    package = json.loads((ROOT / "frontend" / "plotly_bundle" / "package.json").read_text(encoding="utf-8"))
+    assert package["devDependencies"]["plotly.js"] == get_plotlyjs_version()
 
 
 def test_a_trace_the_bundle_lacks_is_refused():
