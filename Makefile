@@ -10,7 +10,7 @@ PIP_FILTER := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" 
 
 SHELL := /bin/bash
 
-.PHONY: run test lint unit app browser bench models chromium system-packages docker install install-dev clean
+.PHONY: run test lint unit app browser bench models plotly-bundle chromium system-packages docker install install-dev clean
 
 # As soon as the server answers, the script health check runs the app once: it warms the process up.
 run: $(VENV)/.installed
@@ -38,6 +38,11 @@ browser: $(VENV)/.installed-dev system-packages
 # Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
 models: $(VENV)/.installed
 	$(PY) -m rnnviz.reference.build
+
+# Rebuild the plotly.js bundle the charts load (rnnviz/ui/common/browser/plotly-scatter-bar-heatmap.min.js) from
+# frontend/plotly_bundle/: needs node and npm. The built file is committed: running and testing need neither.
+plotly-bundle:
+	cd frontend/plotly_bundle && npm ci --no-audit --no-fund && node build.mjs
 
 bench: $(VENV)/.installed-dev chromium
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done

@@ -3,8 +3,8 @@
 
 - ``streamlit``: ``st.plotly_chart``, as the app draws them (Streamlit loads its 4.7 MB plotly chunk);
 - ``plotly.js``: a Custom Component v2 calling ``Plotly.newPlot`` with the plotly package's own bundle (4.8 MB);
-- ``cartesian``: the same component with plotly.js's cartesian partial bundle (1.4 MB: scatter, bar, heatmap and
-  the other 2-D traces), the one the app vendors and draws its charts with (``rnnviz.ui.common.chart``).
+- ``bundle``: the same component with the plotly.js bundle the app vendors and draws its charts with (1.1 MB:
+  scatter, bar and heatmap; ``rnnviz.ui.common.chart``).
 
 The component loads its bundle once per page from the server's static files (``/app/static/``, served as text:
 it is fetched and run as a script from a blob URL). Each load is a fresh server's first visitor in a new browser
@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     figures = step_through_figures()
     assert len(figures) == CHARTS, f"Step through drew {len(figures)} charts, not {CHARTS}"
-    renderers = ["streamlit", "plotly.js", "cartesian"]
+    renderers = ["streamlit", "plotly.js", "bundle"]
     times: dict[str, list[float]] = {renderer: [] for renderer in renderers}
     SHOTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
@@ -114,7 +114,7 @@ def main() -> None:
         (site / "figures.json").write_text(json.dumps(figures))
         (site / "static").mkdir()
         shutil.copy(PLOTLY_JS, site / "static" / "plotly.js.js")
-        shutil.copy(BUNDLE, site / "static" / "cartesian.js")
+        shutil.copy(BUNDLE, site / "static" / "bundle.js")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for _ in range(args.repeats):
             for renderer in renderers:

@@ -1,7 +1,7 @@
 """First load of every page in chromium: cold (the first visitor once a freshly started server is ready) and
 warm (a new browser session after it), with three same-run baselines on servers of their own: a bare Streamlit
 page (what Streamlit itself costs), the same page with one small chart drawn as the app draws its charts
-(``rnnviz.ui.common.chart``: the page loads plotly.js's cartesian bundle for the first one) and with one drawn
+(``rnnviz.ui.common.chart``: the page loads its plotly.js bundle for the first one) and with one drawn
 by ``st.plotly_chart`` (Streamlit's whole plotly.js); and where each load's time goes.
 
 Each server is started as ``make run`` starts it: once it answers, the script health check runs the app once
@@ -21,7 +21,7 @@ The breakdown of each load, read from the browser (CDP) and the server's process
 - ``after``: ``script_finished`` to complete on screen: the browser drawing what it was sent;
 - CPU seconds during the load, which other processes' load does not inflate as it does wall time: of the server
   process (``srv CPU``), of chromium's processes (``brw CPU``: renderer, GPU and network processes, and
-  Playwright's driver), of the page's main thread busy in plotly.js (``plotly``: the app's cartesian bundle or
+  Playwright's driver), of the page's main thread busy in plotly.js (``plotly``: the app's plotly.js bundle or
   Streamlit's plotly chunk, loading and drawing, from a CDP sampling profile);
 - what went over the WebSocket: kilobytes in all, the number of charts and their figure JSON; how many charts
   were drawn when the load was complete (the ones in the window);
@@ -79,7 +79,7 @@ PAGES = {
 }
 BASELINE = "bare Streamlit page"
 BASELINE_SCRIPT = 'import streamlit as st\n\nst.title("Baseline")\nst.write("A page with nothing to compute.")\n'
-#: The floor of a page with a chart as the app draws it: the page loads plotly.js's cartesian bundle for the first.
+#: The floor of a page with a chart as the app draws it: the page loads its plotly.js bundle for the first.
 CHART_BASELINE = "bare page, one chart"
 CHART_BASELINE_SCRIPT = (
     BASELINE_SCRIPT + "import plotly.graph_objects as go\n\nfrom rnnviz.ui.common.chart import plotly_chart\n\n"
@@ -103,8 +103,9 @@ WITHOUT_CHARTS = ", no charts"
 BEFORE = ", before"
 TARGET_SECONDS = 3.0
 LOAD_TIMEOUT_MS = 120_000
-#: plotly.js as its script's file name starts: the app's cartesian bundle, Streamlit's plotly chunk.
-PLOTLY_SCRIPTS = ("plotly-cartesian.", "PlotlyChart.")
+#: plotly.js as its script's file name starts: the app's bundle (a --before checkout's may be the cartesian one),
+#: Streamlit's plotly chunk.
+PLOTLY_SCRIPTS = ("plotly-scatter-bar-heatmap.", "plotly-cartesian.", "PlotlyChart.")
 
 #: True once the page is complete on screen; records the time (ms since the navigation started) the first time.
 _LOADED = """

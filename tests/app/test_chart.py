@@ -1,19 +1,21 @@
 """The app's charts (``rnnviz.ui.common.chart``): what each sends the browser is the figure itself, on rnnviz's
-template, with the room it takes and its title; a trace the cartesian bundle cannot draw is refused on the server.
+template, with the room it takes and its title; a trace the plotly.js bundle cannot draw is refused on the server.
 
 (The browser's half, plotly.js drawing each chart when it comes near the window, is tests/browser/test_pages.py.)"""
 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs_version
 
 from rnnviz.figures import sequence_lines, unit_time_heatmap
-from rnnviz.ui.common.chart import CARTESIAN_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
-from tests.app.helpers import PAGES, array, charts, open_page
+from rnnviz.ui.common.chart import BUNDLE, BUNDLED_TRACES, DEFAULT_HEIGHT, EXPORT_TEMPLATE, TEMPLATE, figure_json
+from tests.app.helpers import PAGES, ROOT, array, charts, open_page
 
 
 def _figures() -> list[go.Figure]:
@@ -44,10 +46,21 @@ def test_the_json_is_the_figure_with_rnnviz_s_template(figure: go.Figure, templa
                 np.testing.assert_array_equal(array(shown[axis]), np.asarray(trace[axis]))
 
 
-def test_a_trace_the_cartesian_bundle_lacks_is_refused():
+def test_the_bundle_is_the_plotly_js_the_plotly_package_writes_figures_for():
+    """The vendored bundle (``make plotly-bundle``) is built from the plotly.js release whose schema the plotly
+    package validates figures against, and frontend/plotly_bundle pins that release."""
+    banner = BUNDLE.read_text(encoding="utf-8")[:300]
+    built = re.search(r"plotly\.js v(\S+) \(scatter, bar, heatmap", banner)
+    assert built, banner
+    assert built.group(1) == get_plotlyjs_version()
+    package = json.loads((ROOT / "frontend" / "plotly_bundle" / "package.json").read_text(encoding="utf-8"))
+    assert package["devDependencies"]["plotly.js"] == get_plotlyjs_version()
+
+
+def test_a_trace_the_bundle_lacks_is_refused():
     with pytest.raises(ValueError, match="scatter3d"):
         figure_json(go.Figure(go.Scatter3d(x=[1], y=[2], z=[3])))
-    assert {"scatter", "heatmap", "bar"} <= CARTESIAN_TRACES
+    assert {"scatter", "heatmap", "bar"} == BUNDLED_TRACES
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -58,7 +71,7 @@ def test_every_chart_of_every_page_sends_its_figure_room_and_title(page: str):
     for chart in sent:
         figure = json.loads(chart["figure"])
         assert figure["layout"]["template"] == TEMPLATE
-        assert {trace["type"] for trace in figure["data"]} <= CARTESIAN_TRACES
+        assert {trace["type"] for trace in figure["data"]} <= BUNDLED_TRACES
         assert chart["height"] == figure["layout"].get("height", DEFAULT_HEIGHT)
         assert chart["title"] == (figure["layout"].get("title") or {}).get("text", "")
         assert chart["config"]["displaylogo"] is False

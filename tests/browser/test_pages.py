@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from rnnviz.ui.common.chart import BUNDLED_TRACES
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the fixtures skip (or, under CI=true, fail) with an install hint
@@ -101,16 +103,17 @@ _GROWN_MARGINS = """
 
 #: Streamlit's scripts that a page's first view does without (file names start so): st.code's syntax highlighter
 #: (1.5 MB; ``code_block`` instead), st.dataframe's grid (0.5 MB; st.table for a few rows) and st.plotly_chart's
-#: whole plotly.js (4.7 MB; ``rnnviz.ui.common.chart`` loads the 1.4 MB cartesian bundle). Each costs the first
-#: load its download, parsing and running (the highlighter ~0.5 s of the page's main thread here).
+#: whole plotly.js (4.7 MB; ``rnnviz.ui.common.chart`` loads a 1.1 MB bundle of the traces it draws). Each costs
+#: the first load its download, parsing and running (the highlighter ~0.5 s of the page's main thread here).
 HEAVY_SCRIPTS = ("StreamlitSyntaxHighlighter.", "DataFrame.", "PlotlyChart.")
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.path.strip("/") or "overview" for p in PAGES])
 def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, spec: PageSpec):
     """Every chart of a page's first view has the margins its axis titles, colour bar and legend need, so
-    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again); and the first view
-    fetches none of Streamlit's heavy scripts that a lighter element does the same for (``HEAVY_SCRIPTS``)."""
+    plotly.js draws it once (a margin it has to grow makes it draw the whole chart again), and every trace as
+    the type it was sent as (plotly.js draws a type its bundle lacks as a scatter); and the first view fetches
+    none of Streamlit's heavy scripts that a lighter element does the same for (``HEAVY_SCRIPTS``)."""
     scripts: list[str] = []
     app.page.on("request", lambda request: scripts.append(request.url.rsplit("/", 1)[-1]))
     app.goto(spec.path)
@@ -118,6 +121,8 @@ def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, s
     shot("first-view")
     grown = [chart for chart in app.page.evaluate(_GROWN_MARGINS) if chart["grown"]]
     assert not grown, f"charts whose margins grew after their first draw: {grown}"
+    retyped = app.page.evaluate(_TRACES_DRAWN_AS_ANOTHER_TYPE)
+    assert not retyped, f"traces drawn as another type than they were sent as: {retyped}"
     heavy = sorted({name for name in scripts if name.startswith(HEAVY_SCRIPTS)})
     assert not heavy, f"the first view fetched {heavy}"
     cut_off = app.page.evaluate(_CUT_OFF_BUTTON_LABELS)
@@ -125,6 +130,15 @@ def test_first_view_draws_each_chart_once_and_loads_no_heavy_script(app, shot, s
     too_long = app.page.evaluate(_Y_TITLES_LONGER_THAN_THEIR_PLOT)
     assert not too_long, f"y-axis titles that run past their plot: {too_long}"
     app.assert_healthy()
+
+
+#: The traces plotly.js drew as another type than the figure gives them (sent type -> drawn type).
+_TRACES_DRAWN_AS_ANOTHER_TYPE = """
+() => [...document.querySelectorAll(".js-plotly-plot")].flatMap((plot) => plot.data
+  .map((trace, index) => [trace.type || "scatter", plot._fullData[index].type])
+  .filter(([sent, drawn]) => sent !== drawn)
+  .map(([sent, drawn]) => `${plot.closest(".rnnviz-chart")?.getAttribute("aria-label")}: ${sent} -> ${drawn}`))
+"""
 
 
 #: The y-axis titles (drawn turned, along the axis) that are longer than their plot is high.
@@ -159,7 +173,8 @@ _CHARTS_NEAR_THE_WINDOW = """
 
 def test_charts_are_drawn_as_they_come_near_the_window_by_one_plotly_js(app):
     """A first load draws the charts a person sees and leaves the ones further down for when they scroll there;
-    the page fetches plotly.js once (the cartesian bundle), however many charts it draws."""
+    the page fetches plotly.js once (rnnviz's bundle: the three trace types the server lets a chart send), however
+    many charts it draws."""
     bundles: list[str] = []
     app.page.on("request", lambda request: request.url.endswith(".min.js") and bundles.append(request.url))
     app.goto(f"/step_through?{OWN}")
@@ -170,7 +185,9 @@ def test_charts_are_drawn_as_they_come_near_the_window_by_one_plotly_js(app):
     assert sum(not c["drawn"] for c in charts) >= 3, charts  # the ones further down wait for the reader
     app.draw_every_chart()  # scrolled to, each is drawn
     assert all(c["drawn"] for c in app.page.evaluate(_CHARTS_NEAR_THE_WINDOW))
-    assert [url.rsplit("/", 1)[-1] for url in bundles] == ["plotly-cartesian.min.js"], bundles
+    assert [url.rsplit("/", 1)[-1] for url in bundles] == ["plotly-scatter-bar-heatmap.min.js"], bundles
+    traces = app.page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
+    assert sorted(traces) == sorted(BUNDLED_TRACES)
     app.assert_healthy()
 
 
@@ -344,7 +361,7 @@ def test_export_buttons_wait_for_their_script_so_no_click_is_lost(app):
 
 
 def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
-    app.page.route("**/plotly-cartesian.min.js", lambda route: route.abort())  # as if it could not be fetched
+    app.page.route("**/plotly-scatter-bar-heatmap.min.js", lambda route: route.abort())  # as if it could not be fetched
     app.goto("/")
     button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
     button.click()
@@ -353,7 +370,7 @@ def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app)
     assert "plotly.js could not be loaded" in alert.first.inner_text()
     expect(button).to_be_enabled()
     app.screenshot("export-failed")
-    app.page.unroute("**/plotly-cartesian.min.js")
+    app.page.unroute("**/plotly-scatter-bar-heatmap.min.js")
     with app.page.expect_download(timeout=60_000) as info:  # the next click loads plotly.js again
         button.click()
     assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")

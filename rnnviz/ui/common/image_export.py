@@ -4,7 +4,7 @@ so it needs no browser of its own (kaleido's Chrome), and a class exporting at o
 A Custom Component (``st.components.v2``, files in ``browser/``): a click sends the trigger ``export`` ({format,
 id}); its callback keeps the request, the rerun (of the caller's fragment only) sends the figure's JSON with
 it, and the component renders that with ``Plotly.toImage`` and downloads ``<name>.<format>``. plotly.js is the
-one the page's charts use (``rnnviz.ui.common.chart``: the vendored cartesian bundle, loaded once per page), and
+one the page's charts use (``rnnviz.ui.common.chart``: the vendored bundle, loaded once per page), and
 the figure has the charts' template on a white background (``EXPORT_TEMPLATE``): the image is the chart on screen.
 """
 

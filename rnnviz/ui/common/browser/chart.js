@@ -1,7 +1,7 @@
 // A plotly figure drawn in this page by plotly.js (rnnviz.ui.common.chart).
 //
 // data: figure (the figure's JSON, with rnnviz's template), config (plotly.js config), height (px), title.
-// plotly.js is the cartesian partial bundle (scatter, bar, heatmap: every trace rnnviz draws), loaded once per
+// plotly.js is rnnviz's own bundle (scatter, bar, heatmap: every trace rnnviz draws), loaded once per
 // page from this component's files and shared with the PNG/SVG export. A chart is drawn when it comes near the
 // viewport, so a first load draws only what a person sees; a chart already drawn is updated in place
 // (Plotly.react) when the server sends a new figure. The theme's text colour and font come from the page.

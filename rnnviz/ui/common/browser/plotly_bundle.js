@@ -1,7 +1,7 @@
-// plotly.js for rnnviz's charts and PNG/SVG exports: the cartesian partial bundle (scatter, bar, heatmap and the
-// other 2-D traces: every trace rnnviz draws), vendored next to this file, loaded once per page.
+// plotly.js for rnnviz's charts and PNG/SVG exports: a bundle of scatter, bar and heatmap (every trace rnnviz
+// draws), built by `make plotly-bundle` (frontend/plotly_bundle/) next to this file, loaded once per page.
 
-const BUNDLE = new URL("plotly-cartesian.min.js", import.meta.url).href;
+const BUNDLE = new URL("plotly-scatter-bar-heatmap.min.js", import.meta.url).href;
 
 export function loadPlotly() {
   // one promise per page, kept on window: each component loads its own copy of this module
