@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+import rnnviz.training.live as training_live
+import rnnviz.training.loop as training_loop
 from rnnviz.figures.lines import MAX_LINES
 from rnnviz.figures.training import evaluation_plot, loss_curve, runs_overlay, window_prediction
 from rnnviz.sine.settings import SineSettings
@@ -63,14 +67,21 @@ def test_the_tick_length_changes_when_steps_are_trained_never_what_they_compute(
         assert torch.equal(ours, theirs)
 
 
-def test_uncapped_tick_is_bounded_in_time():
-    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+@pytest.mark.parametrize("step_seconds", [1 / 32, 0.25, 1.0])
+def test_an_uncapped_tick_trains_until_its_time_is_spent_then_stops(monkeypatch, step_seconds):
+    """An uncapped tick trains until ``FAST_TICK_SECONDS`` have passed and stops after the step that passes them
+    (at least one step). On a clock that only a training step moves, the count is exact, whatever the machine."""
+    clock = SimpleNamespace(now=100.0)
+    fake_time = SimpleNamespace(perf_counter=lambda: clock.now)
+    monkeypatch.setattr(training_loop, "time", fake_time)
+    monkeypatch.setattr(training_live, "time", fake_time)
+    trainer = SineTrainer(SineSettings(steps=1_000_000))
+    trainer.add_callback("on_step", lambda _: setattr(clock, "now", clock.now + step_seconds))
+    live = LiveRun(trainer)
     live.resume()
-    start = time.perf_counter()
     report = live.tick(Pace())
-    elapsed = time.perf_counter() - start
-    assert report.steps == live.trainer.steps_done > 0
-    assert FAST_TICK_SECONDS <= elapsed < FAST_TICK_SECONDS + 0.5
+    assert report.steps == trainer.steps_done == max(math.ceil(FAST_TICK_SECONDS / step_seconds), 1)
+    assert report.seconds == pytest.approx(report.steps * step_seconds)
 
 
 def test_capped_tick_trains_the_steps_due_and_never_bursts():
