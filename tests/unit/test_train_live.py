@@ -163,19 +163,30 @@ def test_downloads_in_another_thread_wait_for_the_tick():
         assert torch.equal(restored.model.state_dict()[key], value)
 
 
-def test_pause_stops_a_tick_in_another_thread_at_once():
-    """Pause from the page's thread ends a tick that another script thread is running, before its next step."""
-    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+def test_pause_stops_a_tick_in_another_thread_before_its_next_step():
+    """Pause from the page's thread ends a tick that another script thread is running: the step in progress
+    finishes and no other starts, with most of the tick's time left. The tick waits in its third step until the
+    pause is made, so the count is exact whatever the machine's speed."""
+    trainer = SineTrainer(SineSettings(steps=1_000_000))
+    live = LiveRun(trainer)
+    in_third_step, paused = threading.Event(), threading.Event()
+
+    def hold_the_third_step(_) -> None:
+        if trainer.steps_done == 3:
+            in_third_step.set()
+            paused.wait(timeout=60)
+
+    trainer.add_callback("on_step", hold_the_third_step)
     live.resume()
-    ticking = threading.Thread(target=live.tick, args=(Pace(),))
+    ticking = threading.Thread(target=live.tick, args=(Pace(),), kwargs={"seconds": 600.0}, daemon=True)
     ticking.start()
-    time.sleep(0.1)
+    assert in_third_step.wait(timeout=60)
     live.pause()
-    paused_at = time.perf_counter()
-    ticking.join()
-    assert time.perf_counter() - paused_at < 0.2  # not the rest of the 0.45 s tick
+    paused.set()
+    ticking.join(timeout=60)
+    assert not ticking.is_alive()  # not the rest of its 600 s
     done = live.trainer.steps_done
-    assert not live.running and live.status() == "paused" and done > 0
+    assert not live.running and live.status() == "paused" and done == 3
     assert live.tick(Pace()).steps == 0 and live.trainer.steps_done == done  # and a later tick trains nothing
     assert live.step(2) and live.trainer.steps_done == done + 2 and not live.running  # one step: still paused
 
