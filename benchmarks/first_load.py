@@ -235,10 +235,12 @@ def ready_seconds(base_url: str) -> float:
 
 
 @contextmanager
-def server(script: str, env: dict[str, str] | None = None, checkout: Path = ROOT) -> Iterator[tuple[str, int]]:
+def server(
+    script: str, env: dict[str, str] | None = None, checkout: Path = ROOT, log_name: str = "bench-first-load.log"
+) -> Iterator[tuple[str, int]]:
     """A fresh server of ``script`` in ``checkout`` (``env`` added to its environment) that has answered its
-    health check: (base URL, its PID); stopped by its PID."""
-    process, base_url, log_path = start_streamlit_server("bench-first-load.log", env, script, checkout)
+    health check: (base URL, its PID); stopped by its PID. Its output goes to tests/browser/artifacts/<log_name>."""
+    process, base_url, log_path = start_streamlit_server(log_name, env, script, checkout)
     try:
         wait_until_healthy(process, base_url, log_path, warm_up=False)
         yield base_url, process.pid
