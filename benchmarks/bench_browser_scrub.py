@@ -146,6 +146,7 @@ def train_sessions(browser, url: str, count: int) -> list[Page]:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(f"{url}/train_sine")
         page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+        page.get_by_test_id("stSidebar").get_by_text("All settings", exact=True).click()  # the run's settings
         steps = page.get_by_role("spinbutton", name="Total steps")
         steps.fill("1000000")
         steps.press("Enter")
