@@ -35,7 +35,8 @@ app: $(VENV)/.installed-dev
 browser: $(VENV)/.installed-dev system-packages
 	$(PY) -m pytest tests/browser
 
-# Retrain the reference models shipped in assets/models (deterministic: the same files, the same cards).
+# Retrain the reference models shipped in assets/models (deterministic: on the same kind of CPU the same files;
+# on another, whose kernels round differently, the cards' numbers within 3 %, tests/unit/test_reference_models.py).
 models: $(VENV)/.installed
 	$(PY) -m rnnviz.reference.build
 

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _free_loopback_port, _health_ok, _stop
+from benchmarks.first_load import ROOT, server
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 
-ROOT = Path(__file__).resolve().parents[1]
 BIG = "hidden_size=256&seq_len=1000&num_layers=3&bidirectional=true"
 #: Every view is of the sidebar's own (untrained) model, the one the checkout before the viewer shows (which
 #: ignores this parameter): the app now opens on a trained model of other sizes by default.
@@ -55,32 +54,6 @@ SERVER = (
     "const e = [...document.querySelectorAll('p, strong')].find((p) => p.textContent.startsWith('Equations for unit'));"
     " return e ? e.textContent : null;",
 )
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_loopback_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not _health_ok(url):
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.2)
-    return process, url
 
 
 def count_script_runs(page: Page) -> list[int]:
@@ -173,6 +146,7 @@ def train_sessions(browser, url: str, count: int) -> list[Page]:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(f"{url}/train_sine")
         page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+        page.get_by_test_id("stSidebar").get_by_text("All settings", exact=True).click()  # the run's settings
         steps = page.get_by_role("spinbutton", name="Total steps")
         steps.fill("1000000")
         steps.press("Enter")
@@ -193,44 +167,39 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=15)
     parser.add_argument("--trainers", type=int, default=8)
     args = parser.parse_args()
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, ExitStack() as stack:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        servers = {}
-        try:
-            servers["after"] = start_server(ROOT)
-            if args.before:
-                servers["before"] = start_server(args.before)
-            url = servers["after"][1]
-            print(f"key press -> new step painted, ms (median / max of {args.presses}); script runs while scrubbing")
-            for name, query in (("default", ""), ("big", BIG)):
-                median, worst, runs, first = viewer_latency(browser, url, query, args.presses)
-                times = f"{median:6.1f} / {worst:6.1f}"
-                print(f"  browser viewer, {name:7}: {times}   runs {runs}   first paint {first:.1f} s")
-                if "before" in servers:
-                    median, worst, first = server_latency(browser, servers["before"][1], query, min(args.presses, 8))
-                    print(f"  server view (before), {name:7}: {median:6.1f} / {worst:6.1f}   first paint {first:.1f} s")
-            for rate in (10, 30):
-                painted, every, runs = play(browser, url, rate)
+        stack.callback(browser.close)
+        checkouts = {"after": ROOT} | ({"before": args.before.resolve()} if args.before else {})
+        servers = {
+            name: stack.enter_context(server("app.py", checkout=checkout, log_name=f"bench-scrub-{name}.log"))[0]
+            for name, checkout in checkouts.items()
+        }
+        url = servers["after"]
+        print(f"key press -> new step painted, ms (median / max of {args.presses}); script runs while scrubbing")
+        for name, query in (("default", ""), ("big", BIG)):
+            median, worst, runs, first = viewer_latency(browser, url, query, args.presses)
+            times = f"{median:6.1f} / {worst:6.1f}"
+            print(f"  browser viewer, {name:7}: {times}   runs {runs}   first paint {first:.1f} s")
+            if "before" in servers:
+                median, worst, first = server_latency(browser, servers["before"], query, min(args.presses, 8))
+                print(f"  server view (before), {name:7}: {median:6.1f} / {worst:6.1f}   first paint {first:.1f} s")
+        for rate in (10, 30):
+            painted, every, runs = play(browser, url, rate)
+            print(f"Play at {rate} steps/s for 5 s: {painted} steps painted, every step: {every}, script runs {runs}")
+        for name, server_url in servers.items():
+            trainers = train_sessions(browser, server_url, args.trainers)
+            if name == "after":
+                median, worst, runs, _ = viewer_latency(browser, server_url, "", args.presses)
                 print(
-                    f"Play at {rate} steps/s for 5 s: {painted} steps painted, every step: {every}, script runs {runs}"
+                    f"while {args.trainers} sessions train the sine page: browser viewer {median:.1f} / "
+                    f"{worst:.1f} ms, runs {runs}"
                 )
-            for name, (_, server_url) in servers.items():
-                trainers = train_sessions(browser, server_url, args.trainers)
-                if name == "after":
-                    median, worst, runs, _ = viewer_latency(browser, server_url, "", args.presses)
-                    print(
-                        f"while {args.trainers} sessions train the sine page: browser viewer {median:.1f} / "
-                        f"{worst:.1f} ms, runs {runs}"
-                    )
-                else:
-                    median, worst, _ = server_latency(browser, server_url, "", min(args.presses, 8))
-                    print(f"  server view (before) while {args.trainers} train: {median:.1f} / {worst:.1f} ms")
-                for page in trainers:
-                    page.close()
-        finally:
-            for process, _ in servers.values():
-                _stop(process)
-            browser.close()
+            else:
+                median, worst, _ = server_latency(browser, server_url, "", min(args.presses, 8))
+                print(f"  server view (before) while {args.trainers} train: {median:.1f} / {worst:.1f} ms")
+            for page in trainers:
+                page.close()
 
 
 if __name__ == "__main__":

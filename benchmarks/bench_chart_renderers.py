@@ -30,7 +30,7 @@ import plotly
 from playwright.sync_api import sync_playwright
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.bench_first_load import server
+from benchmarks.first_load import server
 from rnnviz.ui.common.chart import BUNDLE
 from tests.app.helpers import figures
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT

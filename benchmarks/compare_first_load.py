@@ -23,7 +23,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.bench_first_load import PAGES, ROOT, Load, load, ready_seconds, server
+from benchmarks.first_load import PAGES, ROOT, Load, load, ready_seconds, server
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 

@@ -64,9 +64,16 @@ def test_the_shipped_files_are_small():
     assert total < 400 * 1024
 
 
+#: How close a rebuild's numbers come to the shipped card's. Training is deterministic on one machine, but a CPU of
+#: another kind rounds differently in the last bits (AVX2 or AVX-512 kernels) and hundreds of steps carry that on:
+#: seen on two machines, up to 1.6 % (sine-gru's MSE on the unseen stretch, which extrapolates), most under 0.5 %.
+REBUILD_RELATIVE = 0.03
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_make_models_reproduces_every_card(name):
-    """A rebuild (what ``make models`` runs) gives the shipped card: training losses within 1 %, the same units."""
+    """A rebuild (what ``make models`` runs) gives the shipped card: its numbers within ``REBUILD_RELATIVE``, the
+    same notable units."""
     model = REFERENCE_MODELS[name]
     _, card = build.train(model)
     shipped = load_reference(name).card
@@ -75,7 +82,7 @@ def test_make_models_reproduces_every_card(name):
             if isinstance(value, bool):
                 assert value == shipped[section][key]
             else:
-                assert value == pytest.approx(shipped[section][key], rel=0.01), key
+                assert value == pytest.approx(shipped[section][key], rel=REBUILD_RELATIVE), key
     assert [u["unit"] for u in card["notable_units"]] == [u["unit"] for u in shipped["notable_units"]]
 
 

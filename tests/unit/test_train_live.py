@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+import rnnviz.training.live as training_live
+import rnnviz.training.loop as training_loop
 from rnnviz.figures.lines import MAX_LINES
 from rnnviz.figures.training import evaluation_plot, loss_curve, runs_overlay, window_prediction
 from rnnviz.sine.settings import SineSettings
@@ -63,14 +67,21 @@ def test_the_tick_length_changes_when_steps_are_trained_never_what_they_compute(
         assert torch.equal(ours, theirs)
 
 
-def test_uncapped_tick_is_bounded_in_time():
-    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+@pytest.mark.parametrize("step_seconds", [1 / 32, 0.25, 1.0])
+def test_an_uncapped_tick_trains_until_its_time_is_spent_then_stops(monkeypatch, step_seconds):
+    """An uncapped tick trains until ``FAST_TICK_SECONDS`` have passed and stops after the step that passes them
+    (at least one step). On a clock that only a training step moves, the count is exact, whatever the machine."""
+    clock = SimpleNamespace(now=100.0)
+    fake_time = SimpleNamespace(perf_counter=lambda: clock.now)
+    monkeypatch.setattr(training_loop, "time", fake_time)
+    monkeypatch.setattr(training_live, "time", fake_time)
+    trainer = SineTrainer(SineSettings(steps=1_000_000))
+    trainer.add_callback("on_step", lambda _: setattr(clock, "now", clock.now + step_seconds))
+    live = LiveRun(trainer)
     live.resume()
-    start = time.perf_counter()
     report = live.tick(Pace())
-    elapsed = time.perf_counter() - start
-    assert report.steps == live.trainer.steps_done > 0
-    assert FAST_TICK_SECONDS <= elapsed < FAST_TICK_SECONDS + 0.5
+    assert report.steps == trainer.steps_done == max(math.ceil(FAST_TICK_SECONDS / step_seconds), 1)
+    assert report.seconds == pytest.approx(report.steps * step_seconds)
 
 
 def test_capped_tick_trains_the_steps_due_and_never_bursts():
@@ -152,19 +163,30 @@ def test_downloads_in_another_thread_wait_for_the_tick():
         assert torch.equal(restored.model.state_dict()[key], value)
 
 
-def test_pause_stops_a_tick_in_another_thread_at_once():
-    """Pause from the page's thread ends a tick that another script thread is running, before its next step."""
-    live = LiveRun(SineTrainer(SineSettings(steps=1_000_000)))
+def test_pause_stops_a_tick_in_another_thread_before_its_next_step():
+    """Pause from the page's thread ends a tick that another script thread is running: the step in progress
+    finishes and no other starts, with most of the tick's time left. The tick waits in its third step until the
+    pause is made, so the count is exact whatever the machine's speed."""
+    trainer = SineTrainer(SineSettings(steps=1_000_000))
+    live = LiveRun(trainer)
+    in_third_step, paused = threading.Event(), threading.Event()
+
+    def hold_the_third_step(_) -> None:
+        if trainer.steps_done == 3:
+            in_third_step.set()
+            paused.wait(timeout=60)
+
+    trainer.add_callback("on_step", hold_the_third_step)
     live.resume()
-    ticking = threading.Thread(target=live.tick, args=(Pace(),))
+    ticking = threading.Thread(target=live.tick, args=(Pace(),), kwargs={"seconds": 600.0}, daemon=True)
     ticking.start()
-    time.sleep(0.1)
+    assert in_third_step.wait(timeout=60)
     live.pause()
-    paused_at = time.perf_counter()
-    ticking.join()
-    assert time.perf_counter() - paused_at < 0.2  # not the rest of the 0.45 s tick
+    paused.set()
+    ticking.join(timeout=60)
+    assert not ticking.is_alive()  # not the rest of its 600 s
     done = live.trainer.steps_done
-    assert not live.running and live.status() == "paused" and done > 0
+    assert not live.running and live.status() == "paused" and done == 3
     assert live.tick(Pace()).steps == 0 and live.trainer.steps_done == done  # and a later tick trains nothing
     assert live.step(2) and live.trainer.steps_done == done + 2 and not live.running  # one step: still paused
 
