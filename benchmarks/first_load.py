@@ -38,6 +38,7 @@ from pathlib import Path
 from playwright.sync_api import Browser
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from rnnviz.ui.common.chart import BUNDLE
 from tests.browser.conftest import _NO_PROXY, VIEWPORT, _stop, start_streamlit_server, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ PAGES = {
 LOAD_TIMEOUT_MS = 120_000
 #: plotly.js as its script's file name starts: the app's bundle (a --before checkout's may be the cartesian one),
 #: Streamlit's plotly chunk.
-PLOTLY_SCRIPTS = ("plotly-scatter-bar-heatmap.", "plotly-cartesian.", "PlotlyChart.")
+PLOTLY_SCRIPTS = (BUNDLE.name.removesuffix("min.js"), "plotly-cartesian.", "PlotlyChart.")
 
 #: True once the page is complete on screen; records the time (ms since the navigation started) the first time.
 _LOADED = """

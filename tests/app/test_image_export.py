@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from rnnviz.ui.common.chart import ASSETS
+from rnnviz.ui.common.chart import ASSETS, BUNDLE
 from tests.app.helpers import figures, image_exports, open_page
 
 
@@ -46,7 +46,7 @@ def test_streamlit_finds_the_components_and_their_files():
     for name in ("chart", "figure_export"):
         (config,) = [c for c in manifest.components if c.name == name]
         assert config.resolve_asset_root(root) == ASSETS
-    files = {"chart.js", "figure_export.js", "plotly_bundle.js", "plotly-scatter-bar-heatmap.min.js", "PLOTLY_LICENSE"}
+    files = {"chart.js", "figure_export.js", "plotly_bundle.js", BUNDLE.name, "PLOTLY_LICENSE"}
     assert files <= {p.name for p in ASSETS.iterdir()}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.ui.common.chart import BUNDLED_TRACES
+from rnnviz.ui.common.chart import BUNDLE, BUNDLED_TRACES
 
 try:
     from playwright.sync_api import expect
@@ -185,7 +185,7 @@ def test_charts_are_drawn_as_they_come_near_the_window_by_one_plotly_js(app):
     assert sum(not c["drawn"] for c in charts) >= 3, charts  # the ones further down wait for the reader
     app.draw_every_chart()  # scrolled to, each is drawn
     assert all(c["drawn"] for c in app.page.evaluate(_CHARTS_NEAR_THE_WINDOW))
-    assert [url.rsplit("/", 1)[-1] for url in bundles] == ["plotly-scatter-bar-heatmap.min.js"], bundles
+    assert [url.rsplit("/", 1)[-1] for url in bundles] == [BUNDLE.name], bundles
     traces = app.page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
     assert sorted(traces) == sorted(BUNDLED_TRACES)
     app.assert_healthy()
@@ -361,7 +361,7 @@ def test_export_buttons_wait_for_their_script_so_no_click_is_lost(app):
 
 
 def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app):
-    app.page.route("**/plotly-scatter-bar-heatmap.min.js", lambda route: route.abort())  # as if it could not be fetched
+    app.page.route(f"**/{BUNDLE.name}", lambda route: route.abort())  # as if it could not be fetched
     app.goto("/")
     button = app.page.get_by_test_id("stMain").get_by_role("button", name="PNG", exact=True).first
     button.click()
@@ -370,7 +370,7 @@ def test_an_export_that_fails_in_the_browser_says_so_and_can_be_tried_again(app)
     assert "plotly.js could not be loaded" in alert.first.inner_text()
     expect(button).to_be_enabled()
     app.screenshot("export-failed")
-    app.page.unroute("**/plotly-scatter-bar-heatmap.min.js")
+    app.page.unroute(f"**/{BUNDLE.name}")
     with app.page.expect_download(timeout=60_000) as info:  # the next click loads plotly.js again
         button.click()
     assert Path(info.value.path()).read_bytes().startswith(b"\x89PNG")

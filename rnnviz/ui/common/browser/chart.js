@@ -70,6 +70,12 @@ const observers = new Map(); // scrolling element -> the IntersectionObserver of
 
 const NEAR_PX = parseInt(NEAR_VIEWPORT, 10);
 
+function whenIdle(task, timeoutMs) {
+  // the browser's next idle moment (at the latest after timeoutMs, if given); at once where there are none
+  if (window.requestIdleCallback) window.requestIdleCallback(task, timeoutMs ? { timeout: timeoutMs } : undefined);
+  else setTimeout(task, 0);
+}
+
 function inView(entry) {
   // the chart's box against the window itself (the observer's root bounds include the margin around it)
   const box = entry.boundingClientRect;
@@ -87,7 +93,7 @@ function nearby(entries) {
     // a chart in the window is drawn at once; one just outside it when the browser is next idle, so that a
     // first load draws what is in the window first
     if (inView(entry)) draw(chart);
-    else (window.requestIdleCallback || setTimeout)(() => state.visible && draw(chart), { timeout: 1000 });
+    else whenIdle(() => state.visible && draw(chart), 1000);
   }
 }
 
@@ -123,7 +129,7 @@ export default function ({ parentElement, data }) {
   }
   // A page whose charts are all further down has plotly.js ready when the reader scrolls to one: it is loaded
   // when the browser is next idle after a chart has mounted, not ahead of the page's own drawing.
-  if (!window.Plotly) (window.requestIdleCallback || setTimeout)(() => loadPlotly().catch(() => {}));
+  if (!window.Plotly) whenIdle(() => loadPlotly().catch(() => {}));
   const observer = observerFor(chart);
   observer.observe(chart); // no-op when already observed
   resizer.observe(chart);
